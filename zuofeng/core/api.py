@@ -1,0 +1,81 @@
+"""The JSON API root: bearer tokens, one error shape, the same scope rules as the pages."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.security import HttpBearer
+
+from zuofeng.core import crypto
+from zuofeng.core.errors import Conflict
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        from zuofeng.orgs.models import ApiToken
+
+        if not token or len(token) > 200:
+            return None
+        now = timezone.now()
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=crypto.token_hash(token), revoked_at__isnull=True, expires_at__gt=now)
+            .first()
+        )
+        if row is None or not row.user.is_active:
+            return None
+        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        request.user = row.user
+        return row.user
+
+
+def _messages(exc: ValidationError) -> dict:
+    if hasattr(exc, "error_dict"):
+        return {k: [str(m) for m in v.messages] for k, v in exc.message_dict.items()}
+    return {"__all__": [str(m) for m in exc.messages]}
+
+
+def build_api() -> NinjaAPI:
+    api = NinjaAPI(
+        title="zuofeng API",
+        version="1",
+        urls_namespace="api",
+        auth=BearerToken(),
+        docs_url="/docs",
+        description="作风通 JSON API. Authenticate with `Authorization: Bearer <token>` "
+        "(issued by `zuofeng token create USERNAME`).",
+    )
+
+    @api.exception_handler(ValidationError)
+    def on_validation(request, exc):
+        return api.create_response(
+            request, {"detail": "invalid", "errors": _messages(exc)}, status=422
+        )
+
+    @api.exception_handler(PermissionDenied)
+    def on_denied(request, exc):
+        return api.create_response(request, {"detail": "forbidden"}, status=403)
+
+    @api.exception_handler(Http404)
+    def on_missing(request, exc):
+        return api.create_response(request, {"detail": "not found"}, status=404)
+
+    @api.exception_handler(Conflict)
+    def on_conflict(request, exc):
+        return api.create_response(request, {"detail": str(exc)}, status=409)
+
+    @api.exception_handler(AuthenticationError)
+    def on_unauthenticated(request, exc):
+        return api.create_response(request, {"detail": "unauthorized"}, status=401)
+
+    from zuofeng.orgs.api import router as orgs_router
+
+    api.add_router("/", orgs_router)
+    return api
+
+
+api = build_api()
