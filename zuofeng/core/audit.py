@@ -141,9 +141,17 @@ def verify(batch: int = 5000) -> VerifyResult:
             expected_seq += 1
             count += 1
             last_seq = entry.seq
+    # The head row exists from the first migration on; a missing one counts as (0, genesis),
+    # so deleting it cannot hide a truncated tail.
     head = AuditHead.objects.filter(pk=1).first()
-    if head and (head.seq != count or head.hash != expected_prev):
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    if head_seq > count:
         return VerifyResult(False, count, count + 1, "entries removed from the end")
+    if head_seq < count:
+        # Entries the head never saw: appended around the application, or the head is gone.
+        return VerifyResult(False, head_seq, head_seq + 1, "audit head missing or behind")
+    if head_hash != expected_prev:
+        return VerifyResult(False, count - 1, count, "audit head does not match the last entry")
     return VerifyResult(True, count)
 
 
