@@ -79,12 +79,24 @@ def decrypt(token: str) -> str:
     raise ValueError("unknown ciphertext format")
 
 
-def lookup_hash(value: str) -> str:
-    """Keyed hash for exact-match lookup: equal inputs match, the index reveals nothing."""
-    name = suite()
+def _lookup_hash(value: str, name: str) -> str:
     mac = crypto_hmac.HMAC(_key(f"index-{name}", 32), _hash_algorithm(name))
     mac.update(value.encode())
     return mac.finalize().hex()
+
+
+def lookup_hash(value: str) -> str:
+    """Keyed hash for exact-match lookup: equal inputs match, the index reveals nothing."""
+    return _lookup_hash(value, suite())
+
+
+def lookup_hashes(value: str) -> list[str]:
+    """The value's keyed hash in every suite, the current one first: rows indexed before a
+    suite switch must still be found, and still count for uniqueness."""
+    current = suite()
+    return [
+        _lookup_hash(value, name) for name in (current, *sorted({"standard", "gm"} - {current}))
+    ]
 
 
 def digest(data: bytes, algorithm: str | None = None) -> str:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from zuofeng.core.crypto import lookup_hash
+from zuofeng.core.crypto import lookup_hashes
+from zuofeng.core.validators import normalise_phone
 from zuofeng.orgs import scope
 from zuofeng.orgs.models import SEGMENT, Org, OrgKind, Person, subtree_q
 from zuofeng.orgs.permissions import ORG_VIEW, PERSON_VIEW
@@ -109,6 +111,15 @@ def children_with_counts(user, org: Org) -> list[dict]:
     ]
 
 
+def _search_phone(phone: str) -> str:
+    """The phone as the services store it (spaces, dashes and +86 dropped); a value that is no
+    phone number is searched as typed and simply matches nothing."""
+    try:
+        return normalise_phone(phone)
+    except ValidationError:
+        return phone.strip()
+
+
 def person_search(
     user,
     *,
@@ -131,9 +142,9 @@ def person_search(
     if cadre_level:
         qs = qs.filter(cadre_level=cadre_level)
     if phone:
-        qs = qs.filter(phone_hash=lookup_hash(phone.strip()))
+        qs = qs.filter(phone_hash__in=lookup_hashes(_search_phone(phone)))
     if id_number:
-        qs = qs.filter(id_number_hash=lookup_hash(id_number.strip().upper()))
+        qs = qs.filter(id_number_hash__in=lookup_hashes(id_number.strip().upper()))
     if active is not None:
         qs = qs.filter(active=active)
     return qs.order_by("org__path", "id")

@@ -228,7 +228,11 @@ def _check_person_unique(person: Person) -> None:
     qs = Person.objects.exclude(pk=person.pk)
     if person.person_no and qs.filter(person_no=person.person_no).exists():
         errors["person_no"] = _("人员编号已存在")
-    if person.id_number_hash and qs.filter(id_number_hash=person.id_number_hash).exists():
+    # Every suite's hash: an ID indexed before a suite switch is still a duplicate.
+    if (
+        person.id_number_enc
+        and qs.filter(id_number_hash__in=crypto.lookup_hashes(person.id_number)).exists()
+    ):
         errors["id_number"] = _("身份证号已存在")
     if errors:
         raise ValidationError(errors)
