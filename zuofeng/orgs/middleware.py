@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +24,15 @@ class SessionPolicyMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
+        if (
+            user is not None
+            and not user.is_authenticated
+            and hasattr(request, "session")
+            and SESSION_KEY in request.session
+        ):
+            # The session names a user the backend now refuses (disabled, or a demo account
+            # outside demo mode): end it, so re-enabling the account does not revive it.
+            request.session.flush()
         if user is not None and user.is_authenticated and hasattr(request, "session"):
             now = time.time()
             login_at = request.session.get(LOGIN_AT, now)

@@ -47,9 +47,12 @@ class LoginView(auth_views.LoginView):
         return super().form_invalid(form)
 
 
-def lockout_response(request, credentials, *args, **kwargs):
+def lockout_response(request, original_response, credentials):
     """axes calls this when an account is locked: audit it and say so plainly."""
-    username = (credentials or {}).get("username", "")[:150]
+    # axes >= 8 passes (request, original_response, credentials); with a (request,
+    # credentials, *args) signature the response landed in `credentials`, and every lockout
+    # was audited as "anonymous".
+    username = ((credentials or {}).get("username") or "")[:150]
     audit.record(
         actor=username or "anonymous",
         action="login.locked",
