@@ -1,18 +1,19 @@
 """API for orgs and people: list with filters, subtree, detail, create, update, move."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: ninja's @paginate wrapper hides the module's
+# globals from the signature, so a string annotation like "Query[OrgFilter]" stays an
+# unresolved ForwardRef and every list request failed with a 500.
 import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from zuofeng.orgs import scope, selectors, services
 from zuofeng.orgs.choices import CadreLevel, Gender, PoliticalStatus
 from zuofeng.orgs.models import OrgKind
-from zuofeng.orgs.permissions import ORG_VIEW, PERSON_VIEW
+from zuofeng.orgs.permissions import ORG_CHANGE, ORG_VIEW, PERSON_CHANGE, PERSON_VIEW
 
 router = Router(tags=["orgs"])
 
@@ -91,7 +92,7 @@ def org_subtree(request, code: str):
 
 @router.post("/orgs", response={201: OrgOut}, summary="Create an org")
 def create_org(request, payload: OrgIn):
-    scope.require(request.auth, ORG_VIEW)
+    scope.require(request.auth, ORG_CHANGE)
     parent = selectors.org_get(request.auth, payload.parent)
     org = services.org_create(
         actor=request.auth,
@@ -102,12 +103,12 @@ def create_org(request, payload: OrgIn):
         short_name=payload.short_name,
         sort_order=payload.sort_order,
     )
-    return 201, selectors.org_get(request.auth, org.code)
+    return Status(201, selectors.org_get(request.auth, org.code))
 
 
 @router.patch("/orgs/{code}", response=OrgOut, summary="Change an org")
 def update_org(request, code: str, payload: OrgPatch):
-    scope.require(request.auth, ORG_VIEW)
+    scope.require(request.auth, ORG_CHANGE)
     org = selectors.org_get(request.auth, code)
     data = payload.dict(exclude_unset=True, exclude_none=True)
     version = data.pop("version", None)
@@ -119,7 +120,7 @@ def update_org(request, code: str, payload: OrgPatch):
 
 @router.post("/orgs/{code}/move", response=OrgOut, summary="Move an org's subtree")
 def move_org(request, code: str, payload: MoveIn):
-    scope.require(request.auth, ORG_VIEW)
+    scope.require(request.auth, ORG_CHANGE)
     org = selectors.org_get(request.auth, code)
     parent = selectors.org_get(request.auth, payload.parent)
     services.org_move(actor=request.auth, org=org, new_parent=parent)
@@ -204,17 +205,17 @@ def get_person(request, person_id: int):
 
 @router.post("/people", response={201: PersonOut}, tags=["people"], summary="Register a person")
 def create_person(request, payload: PersonIn):
-    scope.require(request.auth, PERSON_VIEW)
+    scope.require(request.auth, PERSON_CHANGE)
     data = payload.dict()
     org = selectors.org_get(request.auth, data.pop("org"))
     data["gender"] = data["gender"] or ""
     person = services.person_create(actor=request.auth, org=org, **data)
-    return 201, selectors.person_get(request.auth, person.pk)
+    return Status(201, selectors.person_get(request.auth, person.pk))
 
 
 @router.patch("/people/{person_id}", response=PersonOut, tags=["people"], summary="Change a person")
 def update_person(request, person_id: int, payload: PersonPatch):
-    scope.require(request.auth, PERSON_VIEW)
+    scope.require(request.auth, PERSON_CHANGE)
     if not 0 < person_id < 2**62:
         raise Http404
     person = selectors.person_get(request.auth, person_id)

@@ -90,6 +90,15 @@ def user_list(request):
     )
 
 
+_OP_ACTIONS = {
+    "grant": ROLE_MANAGE,
+    "revoke": ROLE_MANAGE,
+    "disable": USER_MANAGE,
+    "enable": USER_MANAGE,
+    "reset": USER_MANAGE,
+}
+
+
 @login_required
 def user_detail(request, pk: int):
     held = _require_any(request.user, USER_MANAGE, ROLE_MANAGE)
@@ -97,8 +106,12 @@ def user_detail(request, pk: int):
     role_form = RoleForm(request.POST if request.POST.get("op") == "grant" else None)
     op = request.POST.get("op")
     if request.method == "POST":
+        # Each operation needs its own action: a system administrator asking to grant a role
+        # is refused, not shown the page again as if nothing had been asked.
+        if _OP_ACTIONS.get(op) not in held:
+            raise PermissionDenied
         try:
-            if op == "grant" and ROLE_MANAGE in held and role_form.is_valid():
+            if op == "grant" and role_form.is_valid():
                 services.role_grant(
                     actor=request.user,
                     user=target,
@@ -107,17 +120,17 @@ def user_detail(request, pk: int):
                 )
                 messages.success(request, _("已授权"))
                 return redirect("user_detail", pk=pk)
-            if op == "revoke" and ROLE_MANAGE in held:
+            if op == "revoke":
                 assignment = get_object_or_404(
                     RoleAssignment, pk=request.POST.get("id"), user=target
                 )
                 services.role_revoke(actor=request.user, assignment=assignment)
                 messages.success(request, _("已撤销授权"))
                 return redirect("user_detail", pk=pk)
-            if op in ("disable", "enable") and USER_MANAGE in held:
+            if op in ("disable", "enable"):
                 services.user_set_active(actor=request.user, user=target, active=op == "enable")
                 return redirect("user_detail", pk=pk)
-            if op == "reset" and USER_MANAGE in held:
+            if op == "reset":
                 password = services.generate_password()
                 services.user_set_password(
                     actor=request.user, user=target, password=password, initial=True
@@ -126,8 +139,6 @@ def user_detail(request, pk: int):
                     request, _("新的初始密码：%(p)s（登录后须修改）") % {"p": password}
                 )
                 return redirect("user_detail", pk=pk)
-            if op and op != "grant":
-                raise PermissionDenied
         except ValidationError as exc:
             _form_errors(role_form, exc)
     return render(

@@ -62,7 +62,7 @@ def person_detail(request, pk: int):
 @login_required
 @require_POST
 def person_reveal(request, pk: int, field: str):
-    scope.require(request.user, PERSON_VIEW)
+    scope.require(request.user, PERSON_REVEAL)
     if field not in ("id_number", "phone"):
         raise Http404
     person = selectors.person_get(request.user, pk)
