@@ -141,7 +141,10 @@ def org_create(
 @transaction.atomic
 def org_update(*, actor, org: Org, version: int | None = None, **fields) -> Org:
     """Change an org's name, short name, kind, order or active flag (not its place: see move)."""
-    org = Org.objects.select_for_update().select_related("kind", "parent").get(pk=org.pk)
+    # of=("self",): the parent join is an outer join, which PostgreSQL cannot lock.
+    org = (
+        Org.objects.select_for_update(of=("self",)).select_related("kind", "parent").get(pk=org.pk)
+    )
     _check_at(actor, ORG_CHANGE, org.path)
     if version is not None and version != org.version:
         raise Conflict
@@ -172,7 +175,10 @@ def org_update(*, actor, org: Org, version: int | None = None, **fields) -> Org:
 @transaction.atomic
 def org_move(*, actor, org: Org, new_parent: Org) -> Org:
     """Move a subtree under a new parent; every path below it follows in one UPDATE."""
-    org = Org.objects.select_for_update().select_related("kind", "parent").get(pk=org.pk)
+    # of=("self",): the parent join is an outer join, which PostgreSQL cannot lock.
+    org = (
+        Org.objects.select_for_update(of=("self",)).select_related("kind", "parent").get(pk=org.pk)
+    )
     new_parent = Org.objects.get(pk=new_parent.pk)
     _check_at(actor, ORG_CHANGE, org.path)
     _check_at(actor, ORG_CHANGE, new_parent.path)
@@ -389,6 +395,8 @@ def role_grant(*, actor, user: User, role: str, org: Org) -> RoleAssignment:
     _check(actor, ROLE_MANAGE)
     if role not in Role.values:
         raise ValidationError({"role": _("未知角色：%(role)s") % {"role": role}})
+    # Lock the user row: two grants racing past the 三员 check could otherwise combine roles.
+    User.objects.select_for_update().only("pk").get(pk=user.pk)
     existing = set(user.role_assignments.values_list("role", flat=True))
     _validate_role_combination(existing | {role})
     assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, org=org)
