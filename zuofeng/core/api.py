@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 from ninja import NinjaAPI
+from ninja import errors as ninja_errors
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
@@ -35,8 +36,22 @@ class BearerToken(HttpBearer):
 
 def _messages(exc: ValidationError) -> dict:
     if hasattr(exc, "error_dict"):
-        return {k: [str(m) for m in v.messages] for k, v in exc.message_dict.items()}
+        return {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
     return {"__all__": [str(m) for m in exc.messages]}
+
+
+def _schema_messages(exc: ninja_errors.ValidationError) -> dict:
+    """Ninja's parameter errors in the documented shape: field name → messages.
+
+    A location is (source, field) for query and path parameters and (source, parameter,
+    field, ...) for a body, so the field is what follows the source and the body's name.
+    """
+    out: dict[str, list[str]] = {}
+    for error in exc.errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        loc = loc[2:] if loc[:1] == ["body"] else loc[1:]
+        out.setdefault(".".join(loc) or "__all__", []).append(str(error.get("msg", "invalid")))
+    return out
 
 
 def build_api() -> NinjaAPI:
@@ -54,6 +69,12 @@ def build_api() -> NinjaAPI:
     def on_validation(request, exc):
         return api.create_response(
             request, {"detail": "invalid", "errors": _messages(exc)}, status=422
+        )
+
+    @api.exception_handler(ninja_errors.ValidationError)
+    def on_schema_validation(request, exc):
+        return api.create_response(
+            request, {"detail": "invalid", "errors": _schema_messages(exc)}, status=422
         )
 
     @api.exception_handler(PermissionDenied)
