@@ -57,104 +57,14 @@ GRASSROOTS_TOTAL, VILLAGE_COMMUNITY_TOTAL, NEW_ECONOMY_TOTAL = 3270, 1733, 1008
 OTHER_TOTAL = GRASSROOTS_TOTAL - VILLAGE_COMMUNITY_TOTAL - NEW_ECONOMY_TOTAL  # 529
 PEOPLE_TOTAL, OFFICE_PEOPLE_TOTAL = 45_000, 4713
 
-# (name, short name): the report names 区委办公室, 区委组织部, 区委宣传部, 区委编办, 区财政局,
-# 区公安分局, 生态环境分局, 区文广旅游局, 区企服中心, 团区委 and 杭州湾上虞经开区; the rest are
-# the usual offices of a Zhejiang district.
-DEPARTMENTS: tuple[tuple[str, str], ...] = (
-    ("区委办公室", "区委办"),
-    ("区人大常委会办公室", "区人大办"),
-    ("区政府办公室", "区府办"),
-    ("区政协办公室", "区政协办"),
-    ("区纪委区监委机关", "区纪委监委"),
-    ("区委组织部", ""),
-    ("区委宣传部", ""),
-    ("区委统战部", ""),
-    ("区委政法委", ""),
-    ("区委机构编制委员会办公室", "区委编办"),
-    ("区委社会工作部", "区委社工部"),
-    ("区委巡察工作领导小组办公室", "区委巡察办"),
-    ("区直属机关工作委员会", "区直机关工委"),
-    ("区委党校", ""),
-    ("区档案馆", ""),
-    ("区总工会", ""),
-    ("共青团上虞区委员会", "团区委"),
-    ("区妇女联合会", "区妇联"),
-    ("区科学技术协会", "区科协"),
-    ("区文学艺术界联合会", "区文联"),
-    ("区残疾人联合会", "区残联"),
-    ("区工商业联合会", "区工商联"),
-    ("区发展和改革局", "区发改局"),
-    ("区经济和信息化局", "区经信局"),
-    ("区教育体育局", "区教体局"),
-    ("区科学技术局", "区科技局"),
-    ("绍兴市公安局上虞区分局", "区公安分局"),
-    ("区民政局", ""),
-    ("区司法局", ""),
-    ("区财政局", ""),
-    ("区人力资源和社会保障局", "区人力社保局"),
-    ("绍兴市自然资源和规划局上虞分局", "自然资源规划分局"),
-    ("绍兴市生态环境局上虞分局", "生态环境分局"),
-    ("区住房和城乡建设局", "区住建局"),
-    ("区交通运输局", "区交通局"),
-    ("区水利局", ""),
-    ("区农业农村局", "区农业农村局"),
-    ("区商务局", ""),
-    ("区文化广电旅游局", "区文广旅游局"),
-    ("区卫生健康局", "区卫健局"),
-    ("区退役军人事务局", "区退役军人局"),
-    ("区应急管理局", "区应急局"),
-    ("区审计局", ""),
-    ("区市场监督管理局", "区市场监管局"),
-    ("区统计局", ""),
-    ("区医疗保障局", "区医保局"),
-    ("区综合行政执法局", "区综合执法局"),
-    ("区信访局", ""),
-    ("区数据局", ""),
-    ("区国有资产管理服务中心", "区国资中心"),
-    ("区机关事务管理中心", "区机关事务中心"),
-    ("区企业综合服务中心", "区企服中心"),
-    ("区融媒体中心", ""),
-    ("区投资促进中心", "区投促中心"),
-    ("区公共资源交易中心", "区公管中心"),
-    ("区供销合作社联合社", "区供销社"),
-    ("区人民法院", "区法院"),
-    ("区人民检察院", "区检察院"),
-    ("国家税务总局绍兴市上虞区税务局", "区税务局"),
-    ("区气象局", ""),
-    ("区消防救援大队", ""),
-    ("区人民武装部", "区人武部"),
-    ("区住房公积金管理中心", "区公积金中心"),
-    ("区史志研究室", ""),
-    ("区红十字会", ""),
-    ("区建设管理中心", ""),
-    ("区农业技术推广中心", "区农技中心"),
-    ("杭州湾上虞经济技术开发区", "杭州湾上虞经开区"),
-    ("曹娥江旅游度假区", ""),
-)
 
-# 上虞's eight streets, ten towns and two townships (乡).
-TOWNS: tuple[str, ...] = (
-    "百官街道",
-    "曹娥街道",
-    "东关街道",
-    "道墟街道",
-    "梁湖街道",
-    "小越街道",
-    "崧厦街道",
-    "沥海街道",
-    "驿亭镇",
-    "盖北镇",
-    "谢塘镇",
-    "永和镇",
-    "丰惠镇",
-    "汤浦镇",
-    "章镇镇",
-    "下管镇",
-    "长塘镇",
-    "上浦镇",
-    "陈溪乡",
-    "岭南乡",
-)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+def _pairs(text: str) -> tuple[tuple[str, str], ...]:
+    """ "区委机构编制委员会办公室/区委编办 区委组织部" → ((name, short name), …)."""
+    return tuple((name, short) for name, _, short in (t.partition("/") for t in text.split()))
 
 
 def _weighted(text: str, sep: str = "") -> tuple[tuple[str, ...], tuple[int, ...]]:
@@ -166,6 +76,39 @@ def _weighted(text: str, sep: str = "") -> tuple[tuple[str, ...], tuple[int, ...
         values.append(value)
         cumulative.append(total)
     return tuple(values), tuple(cumulative)
+
+
+# (name, short name): the report names 区委办公室, 区委组织部, 区委宣传部, 区委编办, 区财政局,
+# 区公安分局, 生态环境分局, 区文广旅游局, 区企服中心, 团区委 and 杭州湾上虞经开区; the rest are
+# the usual offices of a Zhejiang district.
+DEPARTMENTS = _pairs(
+    "区委办公室/区委办 区人大常委会办公室/区人大办 区政府办公室/区府办 区政协办公室/区政协办 "
+    "区纪委区监委机关/区纪委监委 区委组织部 区委宣传部 区委统战部 区委政法委 "
+    "区委机构编制委员会办公室/区委编办 区委社会工作部/区委社工部 "
+    "区委巡察工作领导小组办公室/区委巡察办 区直属机关工作委员会/区直机关工委 区委党校 区档案馆 "
+    "区总工会 共青团上虞区委员会/团区委 区妇女联合会/区妇联 区科学技术协会/区科协 "
+    "区文学艺术界联合会/区文联 区残疾人联合会/区残联 区工商业联合会/区工商联 "
+    "区发展和改革局/区发改局 区经济和信息化局/区经信局 区教育体育局/区教体局 "
+    "区科学技术局/区科技局 绍兴市公安局上虞区分局/区公安分局 区民政局 区司法局 区财政局 "
+    "区人力资源和社会保障局/区人力社保局 绍兴市自然资源和规划局上虞分局/自然资源规划分局 "
+    "绍兴市生态环境局上虞分局/生态环境分局 区住房和城乡建设局/区住建局 区交通运输局/区交通局 "
+    "区水利局 区农业农村局 区商务局 区文化广电旅游局/区文广旅游局 "
+    "区卫生健康局/区卫健局 区退役军人事务局/区退役军人局 区应急管理局/区应急局 区审计局 "
+    "区市场监督管理局/区市场监管局 区统计局 区医疗保障局/区医保局 区综合行政执法局/区综合执法局 "
+    "区信访局 区数据局 区国有资产管理服务中心/区国资中心 区机关事务管理中心/区机关事务中心 "
+    "区企业综合服务中心/区企服中心 区融媒体中心 区投资促进中心/区投促中心 "
+    "区公共资源交易中心/区公管中心 区供销合作社联合社/区供销社 区人民法院/区法院 "
+    "区人民检察院/区检察院 国家税务总局绍兴市上虞区税务局/区税务局 区气象局 区消防救援大队 "
+    "区人民武装部/区人武部 区住房公积金管理中心/区公积金中心 区史志研究室 区红十字会 "
+    "区建设管理中心 区农业技术推广中心/区农技中心 杭州湾上虞经济技术开发区/杭州湾上虞经开区 "
+    "曹娥江旅游度假区"
+)
+
+# 上虞's eight streets, ten towns and two townships (乡).
+TOWNS: tuple[str, ...] = _words(
+    "百官街道 曹娥街道 东关街道 道墟街道 梁湖街道 小越街道 崧厦街道 沥海街道 驿亭镇 盖北镇 "
+    "谢塘镇 永和镇 丰惠镇 汤浦镇 章镇镇 下管镇 长塘镇 上浦镇 陈溪乡 岭南乡"
+)
 
 
 def dept_code(name: str) -> str:
@@ -214,107 +157,29 @@ VILLAGE_FIRST = "东西南北新前后上下大小中王张陈沈何徐金谢杜
 VILLAGE_SECOND = "岙溪桥山湖塘家浦港湾坂墩埠庄园岭头江堰门渡弄坞畈岗洋圩"
 COMMUNITY_FIRST = "和锦新华江城阳康丰瑞安兴嘉泰龙凤舜虞春晖文明金玉绿景滨湖"
 COMMUNITY_SECOND = "城苑园庭湾景府华阳都安兴泰和源悦"
-FIRM_WORDS = (
-    "龙盛",
-    "闰土",
-    "晶盛",
-    "卧龙",
-    "亚厦",
-    "春晖",
-    "舜宇",
-    "华通",
-    "恒丰",
-    "东海",
-    "天马",
-    "金科",
-    "新和成",
-    "永盛",
-    "宏达",
-    "瑞丰",
-    "安泰",
-    "博远",
-    "鸿运",
-    "海润",
-    "中天",
-    "诚信",
-    "德力",
-    "万象",
-    "嘉禾",
-    "凯达",
-    "远洋",
-    "华源",
-    "兴业",
-    "明珠",
-    "东升",
-    "曹娥江",
-    "虞舜",
-    "大舜",
-    "江滨",
-    "百川",
-    "蓝天",
-    "正泰",
-    "银河",
-    "金马",
+FIRM_WORDS = _words(
+    "龙盛 闰土 晶盛 卧龙 亚厦 春晖 舜宇 华通 恒丰 东海 天马 金科 新和成 永盛 宏达 瑞丰 安泰 "
+    "博远 鸿运 海润 中天 诚信 德力 万象 嘉禾 凯达 远洋 华源 兴业 明珠 东升 曹娥江 虞舜 大舜 "
+    "江滨 百川 蓝天 正泰 银河 金马"
 )
-FIRM_TRADES = (
-    "化工",
-    "机械",
-    "纺织",
-    "电子",
-    "新材料",
-    "食品",
-    "伞业",
-    "光电",
-    "建设",
-    "物流",
-    "医药",
-    "电机",
-    "环保",
-    "汽车零部件",
-    "精密制造",
-    "智能科技",
-    "生物科技",
-    "印染",
-    "装饰",
-    "农业开发",
+FIRM_TRADES = _words(
+    "化工 机械 纺织 电子 新材料 食品 伞业 光电 建设 物流 医药 电机 环保 汽车零部件 精密制造 "
+    "智能科技 生物科技 印染 装饰 农业开发"
 )
 FIRM_FORMS = ("有限公司", "有限公司", "有限公司", "股份有限公司", "集团有限公司")
 SOCIETY_FORMS = ("协会", "商会", "律师事务所", "会计师事务所", "行业协会", "社会工作服务中心")
-SUBUNITS = (
-    "事务服务中心",
-    "综合服务中心",
-    "执法大队",
-    "管理所",
-    "监测站",
-    "服务站",
-    "研究所",
-    "指导中心",
-    "信息中心",
-    "管理服务中心",
-    "档案室",
-    "培训中心",
-    "检测中心",
-    "发展中心",
-    "调查队",
-    "保障中心",
+SUBUNITS = _words(
+    "事务服务中心 综合服务中心 执法大队 管理所 监测站 服务站 研究所 指导中心 信息中心 "
+    "管理服务中心 档案室 培训中心 检测中心 发展中心 调查队 保障中心"
 )
-SCHOOL_NAMES = (
-    "春晖中学",
-    "上虞中学",
-    "上虞城南中学",
-    "上虞职业中等专业学校",
-    "上虞区实验中学",
-    "上虞区外国语学校",
-    "上虞区实验小学",
-    "上虞区华维外国语学校",
+SCHOOL_NAMES = _words(
+    "春晖中学 上虞中学 上虞城南中学 上虞职业中等专业学校 上虞区实验中学 上虞区外国语学校 "
+    "上虞区实验小学 上虞区华维外国语学校"
 )
 HOSPITAL_NAMES = ("上虞人民医院", "上虞区中医医院", "上虞区妇幼保健院", "上虞区第二人民医院")
-SOE_NAMES = (
-    "上虞区城市建设集团有限公司",
-    "上虞区交通集团有限公司",
-    "上虞区水务集团有限公司",
-    "上虞区国有资本投资运营有限公司",
-    "上虞区文化旅游集团有限公司",
+SOE_NAMES = _words(
+    "上虞区城市建设集团有限公司 上虞区交通集团有限公司 上虞区水务集团有限公司 "
+    "上虞区国有资本投资运营有限公司 上虞区文化旅游集团有限公司"
 )
 HOSPITAL_BRANCHES = ("内科", "外科", "医技", "门诊", "行政后勤", "护理", "离退休")
 # Mostly 上虞区 (330604) and the former 上虞市 (330682), a few from the rest of 绍兴.
@@ -381,9 +246,26 @@ class _Builder:
         # Village, community and firm names already used (the named ones are reserved).
         self.taken: set[str] = {"陈家岙村", "和城社区"}
 
-    def add(self, org: _Org) -> _Org:
+    def add(self, code: str, name: str, parent: str | None, kind: str, **fields) -> _Org:
+        org = _Org(code, name, parent, kind, **fields)
         self.orgs.append(org)
         return org
+
+    def branches(self, top: _Org, base: str, kind: str, n: int, weight: float, names=()) -> None:
+        """n branches below `top`: 春晖中学第一党支部, 第二党支部, … (or the given names)."""
+        for b in range(1, n + 1):
+            name = names[b - 1] if names else f"{base}第{ordinal(b)}党支部"
+            code = f"{top.code}-{b:02d}"
+            self.add(
+                code,
+                name,
+                top.code,
+                kind,
+                order=b * 10,
+                group=top.group,
+                weight=weight,
+                title="党支部书记",
+            )
 
     def unique(self, make) -> str:
         """A name from `make` that no other village, community or firm has."""
@@ -397,11 +279,11 @@ class _Builder:
     # --- the tree ------------------------------------------------------------------------
 
     def build_orgs(self) -> None:
-        self.add(_Org(ROOT_CODE, "中共绍兴市上虞区委员会", None, K_DISTRICT, "上虞区委"))
+        self.add(ROOT_CODE, "中共绍兴市上虞区委员会", None, K_DISTRICT, short="上虞区委")
         for i, (name, short) in enumerate(DEPARTMENTS, 1):
-            self.add(_Org(f"D{i:02d}", name, ROOT_CODE, K_DEPARTMENT, short, i * 10))
+            self.add(f"D{i:02d}", name, ROOT_CODE, K_DEPARTMENT, short=short, order=i * 10)
         for i, name in enumerate(TOWNS, 1):
-            self.add(_Org(f"T{i:02d}", name, ROOT_CODE, K_TOWN, "", 1000 + i * 10))
+            self.add(f"T{i:02d}", name, ROOT_CODE, K_TOWN, order=1000 + i * 10)
         self.build_villages()
         self.build_new_economy()
         self.build_others()
@@ -433,40 +315,19 @@ class _Builder:
                 size = min(size, quota)
                 quota -= size
                 kind = K_COMMUNITY if community else K_VILLAGE
-                order = unit * 10
-                if size == 1:
-                    self.add(
-                        _Org(
-                            code,
-                            base + "党支部",
-                            tcode,
-                            kind,
-                            "",
-                            order,
-                            "village",
-                            1.0,
-                            "党支部书记",
-                        )
-                    )
-                    continue
-                top = "党委" if size >= 4 else "党总支"
-                self.add(
-                    _Org(code, base + top, tcode, kind, base, order, "village", 0.25, top + "书记")
+                top = "党支部" if size == 1 else "党委" if size >= 4 else "党总支"
+                org = self.add(
+                    code,
+                    base + top,
+                    tcode,
+                    kind,
+                    short=base if size > 1 else "",
+                    order=unit * 10,
+                    group="village",
+                    weight=1.0 if size == 1 else 0.25,
+                    title=top + "书记",
                 )
-                for b in range(1, size):
-                    self.add(
-                        _Org(
-                            f"{code}-{b:02d}",
-                            f"{base}第{ordinal(b)}党支部",
-                            code,
-                            kind,
-                            "",
-                            b * 10,
-                            "village",
-                            0.8,
-                            "党支部书记",
-                        )
-                    )
+                self.branches(org, base, kind, size - 1, 0.8)
 
     def _village_name(self) -> str:
         return self.rng.choice(VILLAGE_FIRST) + self.rng.choice(VILLAGE_SECOND)
@@ -476,50 +337,43 @@ class _Builder:
 
     def build_new_economy(self) -> None:
         """1,008 两新 party organisations under the towns and the economic development zone:
-        one 两新综合党委 per parent, then enterprises and social organisations below it."""
+        one 两新组织综合党委 per parent, then enterprises and social organisations below it."""
         parents = [f"T{i:02d}" for i in range(1, TOWNS_TOTAL + 1)] + [ZONE]
         weights = [self.rng.uniform(0.6, 1.4) for _ in TOWNS] + [8.0]
         quotas = _split(NEW_ECONOMY_TOTAL, weights)
         by_code = {o.code: o for o in self.orgs}
         for pcode, quota in zip(parents, quotas, strict=True):
-            parent = by_code[pcode]
-            label = parent.short or parent.name
+            label = by_code[pcode].short or by_code[pcode].name
             hub = f"{pcode}-L000"
             self.add(
-                _Org(
-                    hub, f"{label}两新组织综合党委", pcode, K_NEW, "", 5000, "new", 0.2, "党委书记"
-                )
+                hub,
+                f"{label}两新组织综合党委",
+                pcode,
+                K_NEW,
+                order=5000,
+                group="new",
+                weight=0.2,
+                title="党委书记",
             )
             quota -= 1
             unit = 0
             while quota > 0:
                 unit += 1
-                code = f"{pcode}-L{unit:03d}"
                 name = self.unique(self._firm_name)
                 size = min(quota, 1 if self.rng.random() < 0.92 else self.rng.choice((3, 4, 5)))
                 quota -= size
-                if size == 1:
-                    top = "党总支" if self.rng.random() < 0.08 else "党支部"
-                    title = top + "书记"
-                    self.add(_Org(code, name + top, hub, K_NEW, "", unit * 10, "new", 0.45, title))
-                    continue
-                self.add(
-                    _Org(code, name + "党委", hub, K_NEW, "", unit * 10, "new", 0.2, "党委书记")
+                top = "党委" if size > 1 else "党总支" if self.rng.random() < 0.08 else "党支部"
+                org = self.add(
+                    f"{pcode}-L{unit:03d}",
+                    name + top,
+                    hub,
+                    K_NEW,
+                    order=unit * 10,
+                    group="new",
+                    weight=0.45 if size == 1 else 0.2,
+                    title=top + "书记",
                 )
-                for b in range(1, size):
-                    self.add(
-                        _Org(
-                            f"{code}-{b:02d}",
-                            f"{name}第{ordinal(b)}党支部",
-                            code,
-                            K_NEW,
-                            "",
-                            b * 10,
-                            "new",
-                            0.4,
-                            "党支部书记",
-                        )
-                    )
+                self.branches(org, name, K_NEW, size - 1, 0.4)
 
     def _firm_name(self) -> str:
         word = self.rng.choice(FIRM_WORDS)
@@ -534,44 +388,42 @@ class _Builder:
         start = len(self.orgs)
         for i, (name, short) in enumerate(DEPARTMENTS, 1):
             dcode = f"D{i:02d}"
-            label = short or name
             big = self.rng.random() < 0.3 and dcode != EDITORIAL  # 区委编办机关党支部
-            self._office(dcode, label, big)
+            self._office(dcode, short or name, big)
         for i, town in enumerate(TOWNS, 1):
             self._office(f"T{i:02d}", town, True)
         for n, school in enumerate(SCHOOL_NAMES, 1):
-            self._with_branches(
-                f"{EDUCATION}-S{n:03d}",
-                school,
-                EDUCATION,
-                n * 10,
-                self.rng.randint(2, 4),
-                K_COMMITTEE,
+            self._committee(
+                f"{EDUCATION}-S{n:03d}", school, EDUCATION, n * 10, self.rng.randint(2, 4)
             )
         for n, town in enumerate(TOWNS, 1):
             for m, level in enumerate(("中学", "小学"), 1):
-                code = f"{EDUCATION}-S{100 + n * 2 + m:03d}"
-                name = f"上虞区{town[:2]}{level}党支部"
-                self.add(_Org(code, name, EDUCATION, K_BRANCH, "", 1000 + n * 20 + m, "unit", 0.8))
+                self.add(
+                    f"{EDUCATION}-S{100 + n * 2 + m:03d}",
+                    f"上虞区{town[:2]}{level}党支部",
+                    EDUCATION,
+                    K_BRANCH,
+                    order=1000 + n * 20 + m,
+                    group="unit",
+                    weight=0.8,
+                )
         for n, hospital in enumerate(HOSPITAL_NAMES, 1):
-            branches = [f"{hospital}{b}党支部" for b in HOSPITAL_BRANCHES]
-            self._with_branches(
-                f"{HEALTH}-H{n:03d}", hospital, HEALTH, n * 10, len(branches), K_COMMITTEE, branches
-            )
+            names = [f"{hospital}{b}党支部" for b in HOSPITAL_BRANCHES]
+            self._committee(f"{HEALTH}-H{n:03d}", hospital, HEALTH, n * 10, len(names), names)
         for n, town in enumerate(TOWNS, 1):
-            code = f"{HEALTH}-H{100 + n:03d}"
-            name = (
-                f"上虞区{town[:2]}{'社区卫生服务中心' if town.endswith('街道') else '卫生院'}党支部"
+            centre = "社区卫生服务中心" if town.endswith("街道") else "卫生院"
+            self.add(
+                f"{HEALTH}-H{100 + n:03d}",
+                f"上虞区{town[:2]}{centre}党支部",
+                HEALTH,
+                K_BRANCH,
+                order=1000 + n * 10,
+                group="unit",
+                weight=0.7,
             )
-            self.add(_Org(code, name, HEALTH, K_BRANCH, "", 1000 + n * 10, "unit", 0.7))
         for n, soe in enumerate(SOE_NAMES, 1):
-            self._with_branches(
-                f"{STATE_ASSETS}-Q{n:03d}",
-                soe,
-                STATE_ASSETS,
-                n * 10,
-                self.rng.randint(3, 6),
-                K_COMMITTEE,
+            self._committee(
+                f"{STATE_ASSETS}-Q{n:03d}", soe, STATE_ASSETS, n * 10, self.rng.randint(3, 6)
             )
         remaining = OTHER_TOTAL - (len(self.orgs) - start)
         if remaining < 0:
@@ -584,76 +436,49 @@ class _Builder:
             i = bureaus[n % len(bureaus)]
             seq = n // len(bureaus) + 1
             name, short = DEPARTMENTS[i - 1]
-            label = (short or name).removeprefix("区")
-            unit_name = f"{label}{suffixes[i][seq - 1]}党支部"
+            unit_name = f"{(short or name).removeprefix('区')}{suffixes[i][seq - 1]}党支部"
             kind = K_GENERAL if self.rng.random() < 0.1 else K_BRANCH
             self.add(
-                _Org(
-                    f"D{i:02d}-U{seq:03d}",
-                    unit_name,
-                    f"D{i:02d}",
-                    kind,
-                    "",
-                    2000 + seq * 10,
-                    "unit",
-                    0.6,
-                )
+                f"D{i:02d}-U{seq:03d}",
+                unit_name,
+                f"D{i:02d}",
+                kind,
+                order=2000 + seq * 10,
+                group="unit",
+                weight=0.6,
             )
 
     def _office(self, pcode: str, label: str, big: bool) -> None:
-        """The 机关 party organisation of a department or town (区委编办机关党支部)."""
-        code = f"{pcode}-J"
-        if not big:
-            self.add(
-                _Org(
-                    code,
-                    f"{label}机关党支部",
-                    pcode,
-                    K_INSTITUTION,
-                    "",
-                    1,
-                    "office",
-                    1.0,
-                    "党支部书记",
-                )
-            )
-            return
-        n = self.rng.randint(2, 4)
-        self.add(
-            _Org(code, f"{label}机关党委", pcode, K_INSTITUTION, "", 1, "office", 0.3, "党委书记")
+        """The 机关 party organisation of a department or town: 区委编办机关党支部, or a
+        机关党委 over 机关第一…第N党支部."""
+        top = "党委" if big else "党支部"
+        org = self.add(
+            f"{pcode}-J",
+            f"{label}机关{top}",
+            pcode,
+            K_INSTITUTION,
+            order=1,
+            group="office",
+            weight=0.3 if big else 1.0,
+            title=top + "书记",
         )
-        for b in range(1, n + 1):
-            self.add(
-                _Org(
-                    f"{code}{b:02d}",
-                    f"{label}机关第{ordinal(b)}党支部",
-                    code,
-                    K_BRANCH,
-                    "",
-                    b * 10,
-                    "office",
-                    0.8,
-                    "党支部书记",
-                )
-            )
+        if big:
+            self.branches(org, f"{label}机关", K_BRANCH, self.rng.randint(2, 4), 0.8)
 
-    def _with_branches(
-        self,
-        code: str,
-        base: str,
-        parent: str,
-        order: int,
-        n: int,
-        kind: str,
-        names: list[str] | None = None,
-    ) -> None:
+    def _committee(self, code: str, base: str, parent: str, order: int, n: int, names=()):
         """A 党委 over n branches: 春晖中学党委 → 春晖中学第一党支部, …"""
-        self.add(_Org(code, base + "党委", parent, kind, base, order, "unit", 0.3, "党委书记"))
-        for b in range(1, n + 1):
-            name = names[b - 1] if names else f"{base}第{ordinal(b)}党支部"
-            self.add(
-                _Org(f"{code}-{b:02d}", name, code, K_BRANCH, "", b * 10, "unit", 0.9, "党支部书记")
-            )
+        org = self.add(
+            code,
+            base + "党委",
+            parent,
+            K_COMMITTEE,
+            short=base,
+            order=order,
+            group="unit",
+            weight=0.3,
+            title="党委书记",
+        )
+        self.branches(org, base, K_BRANCH, n, 0.9, names)
 
     # --- people ---------------------------------------------------------------------------
 
