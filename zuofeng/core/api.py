@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
-from ninja import NinjaAPI
+from ninja import Field, NinjaAPI, Schema
 from ninja import errors as ninja_errors
 from ninja.errors import AuthenticationError
+from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer
+from pydantic import AfterValidator, field_validator
 
 from zuofeng.core import crypto
 from zuofeng.core.errors import Conflict
@@ -32,6 +36,34 @@ class BearerToken(HttpBearer):
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
         return row.user
+
+
+def _no_nul(value):
+    # PostgreSQL cannot hold NUL in text: a query or an INSERT with one fails with a 500.
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("不能包含空字符（NUL）")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+"""A text path parameter; request schemas derive from `Input`, which checks every field."""
+
+
+class Input(Schema):
+    """Base of every request schema (body and query): no text field may hold NUL."""
+
+    @field_validator("*")
+    @classmethod
+    def _text_without_nul(cls, value):
+        return _no_nul(value)
+
+
+class Pagination(LimitOffsetPagination):
+    """limit/offset with bounds: an unbounded offset overflowed the database's integer (500)."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=1000)
+        offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 def _messages(exc: ValidationError) -> dict:
