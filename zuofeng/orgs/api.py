@@ -8,8 +8,9 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from zuofeng.core.api import Input, Pagination, Text
 from zuofeng.orgs import scope, selectors, services
 from zuofeng.orgs.choices import CadreLevel, Gender, PoliticalStatus
 from zuofeng.orgs.models import OrgKind
@@ -30,14 +31,14 @@ class OrgOut(Schema):
     version: int
 
 
-class OrgFilter(Schema):
+class OrgFilter(Input):
     q: str = Field("", max_length=100, description="name contains, or exact code")
     kind: str = Field("", max_length=32, description="kind code or name")
     under: str = Field("", max_length=32, description="only this org's subtree (code)")
     active: bool | None = None
 
 
-class OrgIn(Schema):
+class OrgIn(Input):
     code: str = Field(..., min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
     name: str = Field(..., min_length=1, max_length=100)
     kind: str = Field(..., min_length=1, max_length=32, description="kind code or name")
@@ -46,7 +47,7 @@ class OrgIn(Schema):
     sort_order: int = Field(0, ge=-1_000_000, le=1_000_000)
 
 
-class OrgPatch(Schema):
+class OrgPatch(Input):
     version: int | None = Field(None, ge=1, le=2_000_000_000)
     name: str | None = Field(None, min_length=1, max_length=100)
     short_name: str | None = Field(None, max_length=50)
@@ -55,7 +56,7 @@ class OrgPatch(Schema):
     active: bool | None = None
 
 
-class MoveIn(Schema):
+class MoveIn(Input):
     parent: str = Field(..., min_length=1, max_length=32)
 
 
@@ -67,7 +68,7 @@ def _kind(value: str) -> OrgKind:
 
 
 @router.get("/orgs", response=list[OrgOut], summary="List orgs in scope")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_orgs(request, filters: Query[OrgFilter]):
     scope.require(request.auth, ORG_VIEW)
     under = selectors.org_get(request.auth, filters.under) if filters.under else None
@@ -77,14 +78,14 @@ def list_orgs(request, filters: Query[OrgFilter]):
 
 
 @router.get("/orgs/{code}", response=OrgOut, summary="One org by code")
-def get_org(request, code: str):
+def get_org(request, code: Text):
     scope.require(request.auth, ORG_VIEW)
     return selectors.org_get(request.auth, code)
 
 
 @router.get("/orgs/{code}/subtree", response=list[OrgOut], summary="An org and everything below")
-@paginate(LimitOffsetPagination)
-def org_subtree(request, code: str):
+@paginate(Pagination)
+def org_subtree(request, code: Text):
     scope.require(request.auth, ORG_VIEW)
     org = selectors.org_get(request.auth, code)
     return selectors.org_search(request.auth, under=org)
@@ -107,7 +108,7 @@ def create_org(request, payload: OrgIn):
 
 
 @router.patch("/orgs/{code}", response=OrgOut, summary="Change an org")
-def update_org(request, code: str, payload: OrgPatch):
+def update_org(request, code: Text, payload: OrgPatch):
     scope.require(request.auth, ORG_CHANGE)
     org = selectors.org_get(request.auth, code)
     data = payload.dict(exclude_unset=True, exclude_none=True)
@@ -119,7 +120,7 @@ def update_org(request, code: str, payload: OrgPatch):
 
 
 @router.post("/orgs/{code}/move", response=OrgOut, summary="Move an org's subtree")
-def move_org(request, code: str, payload: MoveIn):
+def move_org(request, code: Text, payload: MoveIn):
     scope.require(request.auth, ORG_CHANGE)
     org = selectors.org_get(request.auth, code)
     parent = selectors.org_get(request.auth, payload.parent)
@@ -143,7 +144,7 @@ class PersonOut(Schema):
     version: int
 
 
-class PersonFilter(Schema):
+class PersonFilter(Input):
     q: str = Field("", max_length=50, description="name contains, or exact 人员编号")
     org: str = Field("", max_length=32, description="org code: its whole subtree")
     political_status: PoliticalStatus | None = None
@@ -152,7 +153,7 @@ class PersonFilter(Schema):
     id_number: str = Field("", max_length=18, description="exact ID number")
 
 
-class PersonIn(Schema):
+class PersonIn(Input):
     name: str = Field(..., min_length=1, max_length=50)
     org: str = Field(..., min_length=1, max_length=32)
     gender: Gender | None = None
@@ -165,7 +166,7 @@ class PersonIn(Schema):
     person_no: str | None = Field(None, max_length=32)
 
 
-class PersonPatch(Schema):
+class PersonPatch(Input):
     version: int | None = Field(None, ge=1, le=2_000_000_000)
     name: str | None = Field(None, min_length=1, max_length=50)
     org: str | None = Field(None, min_length=1, max_length=32)
@@ -180,7 +181,7 @@ class PersonPatch(Schema):
 
 
 @router.get("/people", response=list[PersonOut], tags=["people"], summary="List people")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_people(request, filters: Query[PersonFilter]):
     scope.require(request.auth, PERSON_VIEW)
     org = selectors.org_get(request.auth, filters.org) if filters.org else None

@@ -11,6 +11,7 @@ and run as subtests, in an order where the read-only and refused cases come firs
 from __future__ import annotations
 
 import datetime as dt
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -433,3 +434,63 @@ def test_tokens_and_openapi(world, subtests):
 
     services.user_set_active(actor=None, user=world.lead, active=False)
     assert get(world, "/orgs").status_code == 401
+
+
+# --- bytes PostgreSQL cannot store ---------------------------------------------------------------
+# These need no live server: the Django client is enough, and a plain transaction is cheaper.
+
+NUL_API = [
+    ("GET", "/api/v1/orgs?q=a%00b", None, "q"),
+    ("GET", "/api/v1/orgs?under=%00", None, "under"),
+    ("GET", "/api/v1/orgs/T%00", None, "code"),
+    ("GET", "/api/v1/orgs/T%00/subtree", None, "code"),
+    ("GET", "/api/v1/people?q=%00", None, "q"),
+    ("GET", "/api/v1/people?org=T%00", None, "org"),
+    ("POST", "/api/v1/orgs", {"code": "X", "name": "a\x00", "kind": "town", "parent": "D"}, "name"),
+    ("PATCH", "/api/v1/orgs/T1", {"short_name": "\x00"}, "short_name"),
+    ("POST", "/api/v1/orgs/T1/move", {"parent": "U\x00"}, "parent"),
+    ("POST", "/api/v1/people", {"name": "张\x00", "org": "T1"}, "name"),
+    ("PATCH", "/api/v1/people/1", {"position": "\x00"}, "position"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "url", "body", "field"), NUL_API, ids=[f"{m} {u}" for m, u, *_ in NUL_API]
+)
+def test_nul_in_any_api_input_is_422_not_500(client, method, url, body, field):
+    d = build_small_district()
+    token = services.token_create(actor=None, user=make_user("lead", ("lead_office", d.root)))
+    before = Org.objects.count(), Person.objects.count(), AuditEntry.objects.count()
+    response = client.generic(
+        method,
+        url,
+        json.dumps(body) if body is not None else "",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 422, response.content
+    assert response.json() == {
+        "detail": "invalid",
+        "errors": {field: ["Value error, 不能包含空字符（NUL）"]},
+    }
+    assert (Org.objects.count(), Person.objects.count(), AuditEntry.objects.count()) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/orgs/?q=%00", 400),
+        ("/orgs/?kind=%00", 400),
+        ("/orgs/T%00/", 404),
+        ("/people/?q=%00", 400),
+        ("/people/?org=%00", 400),
+        ("/manage/users/?q=%00", 400),
+    ],
+)
+def test_nul_in_a_page_query_is_a_client_error(client, url, status):
+    d = build_small_district()
+    role = "system_admin" if url.startswith("/manage/") else "lead_office"
+    client.force_login(make_user("someone", (role, d.root)))
+    assert client.get(url).status_code == status

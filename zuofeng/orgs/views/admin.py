@@ -21,6 +21,7 @@ from zuofeng.orgs import scope, services
 from zuofeng.orgs.choices import Role
 from zuofeng.orgs.models import Org, RoleAssignment, User
 from zuofeng.orgs.permissions import AUDIT_VIEW, CALENDAR_MANAGE, ROLE_MANAGE, USER_MANAGE
+from zuofeng.orgs.views.params import text_param
 
 
 def _require_any(user, *actions) -> set[str]:
@@ -78,7 +79,7 @@ def user_list(request):
                     % {"u": user.username, "p": password},
                 )
                 return redirect("user_detail", pk=user.pk)
-    q = request.GET.get("q", "").strip()[:50]
+    q = text_param(request, "q", 50)
     users = User.objects.order_by("username").prefetch_related("role_assignments__org")
     if q:
         users = users.filter(username__icontains=q) | users.filter(display_name__contains=q)

@@ -11,13 +11,14 @@ from django.views.decorators.http import require_POST
 from zuofeng.orgs import scope, selectors, services
 from zuofeng.orgs.choices import CadreLevel, PoliticalStatus
 from zuofeng.orgs.permissions import PERSON_REVEAL, PERSON_VIEW
+from zuofeng.orgs.views.params import text_param
 
 
 @login_required
 def person_list(request):
     scope.require(request.user, PERSON_VIEW)
     params = {
-        k: request.GET.get(k, "").strip()[:50]
+        k: text_param(request, k, 50)
         for k in ("q", "org", "political_status", "cadre_level", "phone")
     }
     org = selectors.org_get(request.user, params["org"]) if params["org"] else None

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import render
 
 from zuofeng.orgs import scope, selectors
 from zuofeng.orgs.permissions import ORG_VIEW
+from zuofeng.orgs.views.params import text_param
 
 
 @login_required
@@ -21,8 +23,8 @@ def home(request):
 @login_required
 def org_tree(request):
     scope.require(request.user, ORG_VIEW)
-    q = request.GET.get("q", "").strip()[:100]
-    kind = request.GET.get("kind", "")[:32]
+    q = text_param(request, "q", 100)
+    kind = text_param(request, "kind", 32)
     context = {"q": q, "kind": kind, "kinds": selectors.org_kinds()}
     if q or kind:
         page = Paginator(selectors.org_search(request.user, q=q, kind=kind), 50).get_page(
@@ -40,6 +42,8 @@ def org_tree(request):
 @login_required
 def org_detail(request, code: str):
     scope.require(request.user, ORG_VIEW)
+    if "\x00" in code:  # no org has it, and PostgreSQL cannot even compare it
+        raise Http404
     org = selectors.org_get(request.user, code)
     visible = set(scope.paths_for(request.user, ORG_VIEW))
     ancestors = (
