@@ -15,6 +15,8 @@ def _isolated_home(tmp_path_factory):
     from django.conf import settings
 
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    # PBKDF2's cost is for production; tests create many users and check no hash strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

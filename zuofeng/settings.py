@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "axes",
     "zuofeng.core",
     "zuofeng.orgs",
+    "zuofeng.rectify",
 ]
 
 MIDDLEWARE = [

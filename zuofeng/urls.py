@@ -1,9 +1,10 @@
 from django.urls import include, path
 
-from zuofeng.core.api import api
+from zuofeng.api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("zuofeng.rectify.urls")),
     path("", include("zuofeng.orgs.urls")),
 ]

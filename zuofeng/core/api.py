@@ -125,10 +125,4 @@ def build_api() -> NinjaAPI:
     def on_unauthenticated(request, exc):
         return api.create_response(request, {"detail": "unauthorized"}, status=401)
 
-    from zuofeng.orgs.api import router as orgs_router
-
-    api.add_router("/", orgs_router)
     return api
-
-
-api = build_api()

@@ -102,3 +102,67 @@ class CalendarOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.get_kind_display()}"
+
+
+class TimelineEvent(models.Model):
+    """One step in a closed-loop record's history: who moved it from which state to which,
+    with the note and data the step needed. Written by the loop engine only."""
+
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=32)
+    from_state = models.CharField(max_length=32, blank=True)
+    to_state = models.CharField(max_length=32, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "at"], name="timeline_object_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type}:{self.object_id} {self.action}"
+
+
+class Warning(models.TextChoices):
+    NONE = "", _("无")
+    GREEN = "green", _("绿灯")
+    YELLOW = "yellow", _("黄灯")
+    RED = "red", _("红灯")
+
+
+class LoopRecord(models.Model):
+    """Columns every closed-loop record has: state, version for optimistic locking, the stored
+    deadline, and the warning colour and breach date the sweeper maintains."""
+
+    version = models.PositiveIntegerField(default=1)
+    deadline = models.DateField(_("期限"), null=True, blank=True, db_index=True)
+    warning = models.CharField(
+        _("预警"), max_length=8, choices=Warning.choices, blank=True, default="", db_index=True
+    )
+    overdue_since = models.DateField(_("逾期日期"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Counter(models.Model):
+    """A named counter for generated numbers; incremented under a row lock."""
+
+    name = models.CharField(max_length=64, unique=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

@@ -36,5 +36,11 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 GLOBAL_ACTIONS = frozenset({USER_MANAGE, ROLE_MANAGE, AUDIT_VIEW, CALENDAR_MANAGE})
 
 
+def register_action(action: str, roles) -> None:
+    """Domain apps add their actions to the table at start-up (AppConfig.ready)."""
+    for role in roles:
+        ROLE_ACTIONS[role] = frozenset(ROLE_ACTIONS[role] | {action})
+
+
 def roles_with(action: str) -> frozenset[str]:
     return frozenset(role for role, actions in ROLE_ACTIONS.items() if action in actions)

@@ -49,3 +49,13 @@ def require_at(user, action: str, path: str) -> None:
     """404 when the target is outside every subtree where the user holds the action."""
     if not can_at(user, action, path):
         raise Http404
+
+
+def roles_at(user, path: str) -> set[str]:
+    """Roles the user holds at an org whose subtree contains `path`."""
+    return {role for role, root in grants(user) if path.startswith(root)}
+
+
+def roles_inside(user, path: str) -> set[str]:
+    """Roles the user holds at `path` itself or below it (they belong to that unit)."""
+    return {role for role, root in grants(user) if root.startswith(path)}

@@ -1,0 +1,205 @@
+"""API of the problem ledger: list with filters, detail with timeline, register, transitions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from ninja import Field, File, Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from zuofeng.orgs import scope, selectors as org_selectors
+from zuofeng.rectify import selectors, services
+from zuofeng.rectify.choices import KeyArea, Mode, ProblemState
+from zuofeng.rectify.models import Campaign, ProblemCategory, ProblemSource
+from zuofeng.rectify.permissions import PROBLEM_VIEW
+
+router = Router(tags=["problems"])
+MAX_ID = 2**62
+
+
+class ProblemOut(Schema):
+    id: int
+    number: str
+    description: str
+    state: str
+    source: str = Field(..., alias="source.name")
+    source_ref: str
+    category: str | None = Field(None, alias="category.name")
+    key_areas: list[str]
+    found_date: dt.date
+    unit: str = Field(..., alias="unit.code")
+    unit_name: str = Field(..., alias="unit.name")
+    leader: str
+    person: str
+    mode: str
+    measures: str
+    deadline: dt.date | None
+    warning: str
+    campaign: str | None = Field(None, alias="campaign.name")
+    result: str
+    closed_date: dt.date | None
+    review_date: dt.date | None
+    version: int
+
+
+class EventOut(Schema):
+    at: dt.datetime
+    actor_name: str
+    action: str
+    from_state: str
+    to_state: str
+    note: str
+
+
+class ProblemDetail(ProblemOut):
+    timeline: list[EventOut]
+    actions: list[str]
+
+
+class LedgerQuery(Schema):
+    state: ProblemState | None = None
+    source: str = Field("", max_length=32)
+    category: str = Field("", max_length=32)
+    campaign: str = Field("", max_length=64)
+    key_area: KeyArea | None = None
+    warning: str = Field("", pattern=r"^(|green|yellow|red)$")
+    overdue: bool = False
+    unit: str = Field("", max_length=32, description="org code: its whole subtree")
+    q: str = Field("", max_length=100)
+    sort: str = Field("found", pattern=r"^-?(found|deadline|number)$")
+
+
+class ProblemIn(Schema):
+    description: str = Field(..., min_length=1, max_length=4000)
+    source: str = Field(..., min_length=1, max_length=32)
+    found_date: dt.date
+    unit: str = Field(..., min_length=1, max_length=32)
+    number: str = Field("", max_length=32)
+    source_ref: str = Field("", max_length=64)
+    category: str = Field("", max_length=32)
+    key_areas: list[KeyArea] = []
+    leader: str = Field("", max_length=50)
+    person: str = Field("", max_length=50)
+    mode: Mode | None = None
+    measures: str = Field("", max_length=4000)
+    campaign: str = Field("", max_length=64)
+
+
+class TransitionIn(Schema):
+    action: str = Field(..., pattern=r"^(assign|sign|submit|close|return|long_term)$")
+    version: int | None = Field(None, ge=1, le=2_000_000_000)
+    unit: str = Field("", max_length=32, description="assign: responsible unit (org code)")
+    person: str = Field("", max_length=50)
+    leader: str = Field("", max_length=50)
+    deadline: dt.date | None = None
+    deadline_workdays: int | None = Field(None, ge=1, le=365)
+    result: str = Field("", max_length=4000)
+    reason: str = Field("", max_length=1000)
+    review_date: dt.date | None = None
+
+
+def _lookup(model, name: str, field: str):
+    if not name:
+        return None
+    obj = model.objects.filter(name=name).first()
+    if obj is None:
+        raise ValidationError({field: f"未知{model._meta.verbose_name}：{name}"})
+    return obj
+
+
+def _detail(user, problem) -> dict:
+    data = ProblemOut.from_orm(problem).dict()
+    data["timeline"] = [EventOut.from_orm(e).dict() for e in selectors.problem_timeline(problem)]
+    data["actions"] = [t.action for t in selectors.available_actions(user, problem)]
+    return data
+
+
+@router.get("/problems", response=list[ProblemOut], summary="The problem ledger")
+@paginate(LimitOffsetPagination)
+def list_problems(request, query: Query[LedgerQuery]):
+    scope.require(request.auth, PROBLEM_VIEW)
+    unit = org_selectors.org_get(request.auth, query.unit) if query.unit else None
+    source = _lookup(ProblemSource, query.source, "source")
+    category = _lookup(ProblemCategory, query.category, "category")
+    campaign = _lookup(Campaign, query.campaign, "campaign")
+    f = selectors.LedgerFilter(
+        state=query.state or "",
+        source=source.pk if source else None,
+        category=category.pk if category else None,
+        campaign=campaign.pk if campaign else None,
+        key_area=query.key_area or "",
+        warning=query.warning,
+        overdue=query.overdue,
+        unit=unit,
+        q=query.q,
+    )
+    return selectors.ledger(request.auth, f, sort=query.sort)
+
+
+@router.get("/problems/{problem_id}", response=ProblemDetail, summary="One problem")
+def get_problem(request, problem_id: int):
+    scope.require(request.auth, PROBLEM_VIEW)
+    if not 0 < problem_id < MAX_ID:
+        raise Http404
+    return _detail(request.auth, selectors.problem_get(request.auth, problem_id))
+
+
+@router.post("/problems", response={201: ProblemDetail}, summary="Register a problem")
+def create_problem(request, payload: ProblemIn):
+    scope.require(request.auth, PROBLEM_VIEW)
+    unit = org_selectors.org_get(request.auth, payload.unit)
+    source = _lookup(ProblemSource, payload.source, "source")
+    problem = services.problem_register(
+        actor=request.auth,
+        description=payload.description,
+        source=source,
+        found_date=payload.found_date,
+        unit=unit,
+        number=payload.number,
+        source_ref=payload.source_ref,
+        category=_lookup(ProblemCategory, payload.category, "category"),
+        key_power=KeyArea.POWER in payload.key_areas,
+        key_funds=KeyArea.FUNDS in payload.key_areas,
+        key_resources=KeyArea.RESOURCES in payload.key_areas,
+        leader=payload.leader,
+        person=payload.person,
+        mode=payload.mode or "",
+        measures=payload.measures,
+        campaign=_lookup(Campaign, payload.campaign, "campaign"),
+    )
+    return 201, _detail(request.auth, selectors.problem_get(request.auth, problem.pk))
+
+
+@router.post(
+    "/problems/{problem_id}/transitions", response=ProblemDetail, summary="Apply a step of the loop"
+)
+def transition_problem(request, problem_id: int, payload: TransitionIn):
+    scope.require(request.auth, PROBLEM_VIEW)
+    if not 0 < problem_id < MAX_ID:
+        raise Http404
+    problem = selectors.problem_get(request.auth, problem_id)
+    data = payload.dict(exclude={"action", "version"}, exclude_none=True)
+    data = {k: v for k, v in data.items() if v != ""}
+    if "unit" in data:
+        data["unit"] = org_selectors.org_get(request.auth, data["unit"])
+    services.problem_transition(
+        actor=request.auth, problem=problem, action=payload.action, version=payload.version, **data
+    )
+    return _detail(request.auth, selectors.problem_get(request.auth, problem_id))
+
+
+@router.post(
+    "/problems/{problem_id}/evidence",
+    response={201: ProblemDetail},
+    summary="Attach evidence (PDF, PNG, JPEG, Office)",
+)
+def add_evidence(request, problem_id: int, file: File[UploadedFile]):
+    scope.require(request.auth, PROBLEM_VIEW)
+    if not 0 < problem_id < MAX_ID:
+        raise Http404
+    problem = selectors.problem_get(request.auth, problem_id)
+    services.evidence_add(actor=request.auth, problem=problem, upload=file)
+    return 201, _detail(request.auth, selectors.problem_get(request.auth, problem_id))

@@ -1,0 +1,49 @@
+"""Vocabularies of the problem ledger (查摆整改)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ProblemState(models.TextChoices):
+    REGISTERED = "registered", _("登记")
+    ASSIGNED = "assigned", _("交办")
+    RECTIFYING = "rectifying", _("整改中")
+    SUBMITTED = "submitted", _("申请销号")
+    CLOSED = "closed", _("已销号")
+    LONG_TERM = "long_term", _("长期整改")
+
+
+OPEN_STATES = frozenset(
+    {
+        ProblemState.REGISTERED,
+        ProblemState.ASSIGNED,
+        ProblemState.RECTIFYING,
+        ProblemState.SUBMITTED,
+    }
+)
+
+
+class Mode(models.TextChoices):
+    ITEM = "item", _("逐项逐条改")
+    CAMPAIGN = "campaign", _("专项整治改")
+    RULES = "rules", _("建章立制改")
+
+
+class KeyArea(models.TextChoices):
+    POWER = "power", _("权力集中")
+    FUNDS = "funds", _("资金密集")
+    RESOURCES = "resources", _("资源富集")
+
+
+SEED_SOURCES = ["巡视巡察", "审计监督", "纪检监察", "信访反映", "自查", "正风肃纪检查", "上级交办"]
+SEED_CATEGORIES = [
+    "形式主义",
+    "官僚主义",
+    "享乐主义",
+    "奢靡之风",
+    "不敢为",
+    "不善为",
+    "不作为",
+    "乱作为",
+]
+SEED_CAMPAIGNS = ["两违整治", "校园餐", "养老", "医保", "殡葬", "农村集体“三资”", "乡村振兴资金"]

@@ -1,0 +1,90 @@
+"""Forms of the ledger pages; the same rules as the API through the services."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from zuofeng.rectify.choices import KeyArea, Mode, ProblemState
+from zuofeng.rectify.models import Campaign, ProblemCategory, ProblemSource
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class LedgerFilterForm(forms.Form):
+    q = forms.CharField(label=_("编号或描述"), required=False, max_length=100)
+    state = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部"))] + ProblemState.choices
+    )
+    source = forms.ModelChoiceField(
+        label=_("来源"), required=False, queryset=ProblemSource.objects.all()
+    )
+    category = forms.ModelChoiceField(
+        label=_("类别"), required=False, queryset=ProblemCategory.objects.all()
+    )
+    campaign = forms.ModelChoiceField(
+        label=_("专项"), required=False, queryset=Campaign.objects.all()
+    )
+    key_area = forms.ChoiceField(
+        label=_("重点领域"), required=False, choices=[("", _("全部"))] + KeyArea.choices
+    )
+    warning = forms.ChoiceField(
+        label=_("预警"),
+        required=False,
+        choices=[("", _("全部")), ("green", _("绿灯")), ("yellow", _("黄灯")), ("red", _("红灯"))],
+    )
+    unit = forms.CharField(label=_("责任单位编码"), required=False, max_length=32)
+    overdue = forms.BooleanField(label=_("只看逾期"), required=False)
+
+
+class RegisterForm(forms.Form):
+    description = forms.CharField(
+        label=_("问题描述"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+    source = forms.ModelChoiceField(
+        label=_("问题来源"), queryset=ProblemSource.objects.filter(active=True)
+    )
+    source_ref = forms.CharField(label=_("来源文号"), required=False, max_length=64)
+    category = forms.ModelChoiceField(
+        label=_("问题类别"), required=False, queryset=ProblemCategory.objects.filter(active=True)
+    )
+    found_date = forms.DateField(label=_("发现日期"), widget=DATE)
+    unit = forms.CharField(label=_("责任单位编码"), max_length=32)
+    key_areas = forms.MultipleChoiceField(
+        label=_("重点领域"),
+        required=False,
+        choices=KeyArea.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    mode = forms.ChoiceField(
+        label=_("整改方式"), required=False, choices=[("", "—")] + Mode.choices
+    )
+    campaign = forms.ModelChoiceField(
+        label=_("所属专项"), required=False, queryset=Campaign.objects.filter(active=True)
+    )
+    measures = forms.CharField(
+        label=_("整改措施"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class TransitionForm(forms.Form):
+    person = forms.CharField(label=_("责任人"), required=False, max_length=50)
+    leader = forms.CharField(label=_("责任领导"), required=False, max_length=50)
+    deadline = forms.DateField(label=_("整改时限（日期）"), required=False, widget=DATE)
+    deadline_workdays = forms.IntegerField(
+        label=_("或：交办后N个工作日"), required=False, min_value=1, max_value=365
+    )
+    result = forms.CharField(
+        label=_("整改结果"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    reason = forms.CharField(label=_("退回理由"), required=False, max_length=1000)
+    review_date = forms.DateField(label=_("复查日期"), required=False, widget=DATE)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=_("佐证材料（PDF、图片或Office文档，20MB以内）"))

@@ -1,0 +1,183 @@
+"""The problem ledger (问题台账): problems found by any source, rectified in a closed loop."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from zuofeng.core.models import LoopRecord
+from zuofeng.orgs.models import Org, subtrees_q
+from zuofeng.rectify.choices import Mode, ProblemState
+
+
+class ProblemSource(models.Model):
+    """Where a problem was found (巡视巡察, 审计监督, …): a configurable list."""
+
+    name = models.CharField(_("名称"), max_length=32, unique=True)
+    sort_order = models.IntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProblemCategory(models.Model):
+    """What kind of problem (形式主义, 不作为, …): a configurable list."""
+
+    name = models.CharField(_("名称"), max_length=32, unique=True)
+    sort_order = models.IntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(models.Model):
+    """A 集中整治 topic that problems, inspections and circulars belong to."""
+
+    name = models.CharField(_("专项名称"), max_length=64, unique=True)
+    description = models.TextField(_("说明"), blank=True)
+    start_date = models.DateField(_("开始日期"), null=True, blank=True)
+    end_date = models.DateField(_("结束日期"), null=True, blank=True)
+    active = models.BooleanField(default=True)
+    sort_order = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProblemQuerySet(models.QuerySet):
+    def within(self, paths) -> ProblemQuerySet:
+        return self.filter(subtrees_q(paths, "unit__path"))
+
+
+class Problem(LoopRecord):
+    """One problem in the ledger, owned by a responsible unit, closed only by a verifier."""
+
+    number = models.CharField(_("问题编号"), max_length=32, unique=True)
+    description = models.TextField(_("问题描述"))
+    source = models.ForeignKey(ProblemSource, on_delete=models.PROTECT, verbose_name=_("问题来源"))
+    source_ref = models.CharField(_("来源文号"), max_length=64, blank=True)
+    category = models.ForeignKey(
+        ProblemCategory, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("问题类别")
+    )
+    key_power = models.BooleanField(_("权力集中"), default=False)
+    key_funds = models.BooleanField(_("资金密集"), default=False)
+    key_resources = models.BooleanField(_("资源富集"), default=False)
+    found_date = models.DateField(_("发现日期"))
+    unit = models.ForeignKey(
+        Org, on_delete=models.PROTECT, related_name="problems", verbose_name=_("责任单位")
+    )
+    leader = models.CharField(_("责任领导"), max_length=50, blank=True)
+    person = models.CharField(_("责任人"), max_length=50, blank=True)
+    mode = models.CharField(_("整改方式"), max_length=16, choices=Mode.choices, blank=True)
+    measures = models.TextField(_("整改措施"), blank=True)
+    deadline_workdays = models.PositiveSmallIntegerField(
+        _("整改时限（工作日）"), null=True, blank=True
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="problems",
+        verbose_name=_("所属专项"),
+    )
+    state = models.CharField(
+        _("状态"), max_length=16, choices=ProblemState.choices, default=ProblemState.REGISTERED
+    )
+    assigned_date = models.DateField(_("交办日期"), null=True, blank=True)
+    result = models.TextField(_("整改结果"), blank=True)
+    closed_date = models.DateField(_("销号日期"), null=True, blank=True, db_index=True)
+    verifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("验收人"),
+    )
+    review_date = models.DateField(_("复查日期"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProblemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-found_date", "-id"]
+        verbose_name = _("问题")
+        verbose_name_plural = _("问题台账")
+        indexes = [
+            models.Index(fields=["unit", "state"], name="problem_unit_state_idx"),
+            models.Index(fields=["found_date"], name="problem_found_idx"),
+            models.Index(fields=["state", "deadline"], name="problem_state_deadline_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=ProblemState.values), name="problem_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state=ProblemState.CLOSED, closed_date__isnull=False)
+                | (~Q(state=ProblemState.CLOSED) & Q(closed_date__isnull=True)),
+                name="problem_closed_date_iff_closed",
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__isnull=True) | Q(deadline__gte=models.F("found_date")),
+                name="problem_deadline_after_found",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.description[:30]}"
+
+    @property
+    def key_areas(self) -> list[str]:
+        from zuofeng.rectify.choices import KeyArea
+
+        flags = [
+            (self.key_power, KeyArea.POWER),
+            (self.key_funds, KeyArea.FUNDS),
+            (self.key_resources, KeyArea.RESOURCES),
+        ]
+        return [area.label for on, area in flags if on]
+
+
+def evidence_path(instance, filename: str) -> str:
+    import uuid
+
+    return f"evidence/{instance.problem_id}/{uuid.uuid4().hex}"
+
+
+class Evidence(models.Model):
+    """A piece of evidence (佐证材料) attached to a problem; stored under a generated name."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="evidence")
+    file = models.FileField(upload_to=evidence_path, max_length=200)
+    name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,118 @@
+"""Reads of the problem ledger, always from what the user may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from zuofeng.core.loops import events_for
+from zuofeng.orgs import scope
+from zuofeng.orgs.models import Org, subtree_q
+from zuofeng.rectify.choices import OPEN_STATES, KeyArea, ProblemState
+from zuofeng.rectify.models import Problem
+from zuofeng.rectify.permissions import PROBLEM_HANDLE, PROBLEM_VIEW
+from zuofeng.rectify.transitions import PROBLEM_LOOP
+
+
+def problems_visible_to(user) -> QuerySet[Problem]:
+    return Problem.objects.within(scope.paths_for(user, PROBLEM_VIEW))
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    state: str = ""
+    source: int | None = None
+    category: int | None = None
+    campaign: int | None = None
+    key_area: str = ""
+    warning: str = ""
+    overdue: bool = False
+    unit: Org | None = None
+    q: str = ""
+
+
+SORTS = {
+    "found": ("-found_date", "-id"),
+    "-found": ("found_date", "id"),
+    "deadline": ("deadline", "id"),
+    "-deadline": ("-deadline", "-id"),
+    "number": ("number",),
+    "-number": ("-number",),
+}
+
+
+def ledger(
+    user, f: LedgerFilter, *, sort: str = "found", today: dt.date | None = None
+) -> QuerySet[Problem]:
+    """The ledger the user may see, filtered; related rows joined, no query per row."""
+    qs = problems_visible_to(user).select_related("unit", "source", "category", "campaign")
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.source:
+        qs = qs.filter(source_id=f.source)
+    if f.category:
+        qs = qs.filter(category_id=f.category)
+    if f.campaign:
+        qs = qs.filter(campaign_id=f.campaign)
+    if f.key_area:
+        field = {
+            KeyArea.POWER: "key_power",
+            KeyArea.FUNDS: "key_funds",
+            KeyArea.RESOURCES: "key_resources",
+        }.get(f.key_area)
+        if field:
+            qs = qs.filter(**{field: True})
+    if f.warning:
+        qs = qs.filter(warning=f.warning)
+    if f.overdue:
+        qs = qs.filter(state__in=OPEN_STATES, deadline__lt=today or timezone.localdate())
+    if f.unit is not None:
+        qs = qs.filter(subtree_q(f.unit.path, "unit__path"))
+    if f.q:
+        qs = qs.filter(Q(number=f.q) | Q(description__contains=f.q))
+    return qs.order_by(*SORTS.get(sort, SORTS["found"]))
+
+
+def problem_get(user, pk: int) -> Problem:
+    problem = (
+        problems_visible_to(user)
+        .select_related("unit", "source", "category", "campaign", "verifier")
+        .filter(pk=pk)
+        .first()
+    )
+    if problem is None:
+        raise Http404
+    return problem
+
+
+def problem_timeline(problem: Problem):
+    return events_for(problem).order_by("at", "id")
+
+
+def available_actions(user, problem: Problem) -> list:
+    """Transitions from the current state that this user's roles at the unit allow."""
+    held = scope.roles_at(user, problem.unit.path)
+    inside = scope.roles_inside(user, problem.unit.path)
+    out = []
+    for t in PROBLEM_LOOP.actions_from(problem.state):
+        if not (t.roles & held):
+            continue
+        if t.action in ("close", "return", "long_term") and inside:
+            continue
+        out.append(t)
+    return out
+
+
+def my_todo(user) -> QuerySet[Problem]:
+    """Problems waiting on the user's unit: to sign for, or being rectified."""
+    paths = scope.paths_for(user, PROBLEM_HANDLE)
+    return (
+        Problem.objects.within(paths)
+        .filter(state__in=[ProblemState.ASSIGNED, ProblemState.RECTIFYING])
+        .select_related("unit", "source")
+        .order_by("deadline", "id")
+    )

@@ -1,0 +1,248 @@
+"""Writes to the problem ledger: registration, the loop's transitions, evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zuofeng.core import audit, counters, loops
+from zuofeng.core.calendar import WorkCalendar
+from zuofeng.orgs import scope
+from zuofeng.orgs.models import Org
+from zuofeng.rectify.choices import Mode, ProblemState
+from zuofeng.rectify.models import Campaign, Evidence, Problem, ProblemCategory, ProblemSource
+from zuofeng.rectify.permissions import PROBLEM_REGISTER, PROBLEM_VIEW, VERIFY_ROLES
+from zuofeng.rectify.transitions import PROBLEM_LOOP
+
+EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+EVIDENCE_TYPES = {
+    b"%PDF": "application/pdf",
+    b"\x89PNG": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"PK\x03\x04": "application/zip",  # docx / xlsx are zip containers
+}
+
+
+def problem_snapshot(p: Problem) -> dict:
+    return {
+        "number": p.number,
+        "state": p.state,
+        "unit": p.unit.code,
+        "source": p.source.name,
+        "category": p.category.name if p.category_id else None,
+        "found_date": p.found_date,
+        "deadline": p.deadline,
+        "person": p.person,
+        "leader": p.leader,
+        "mode": p.mode,
+        "campaign": p.campaign.name if p.campaign_id else None,
+        "closed_date": p.closed_date,
+        "review_date": p.review_date,
+    }
+
+
+def next_number(year: int) -> str:
+    """ZG-YYYY-NNNNN from a locked per-year counter, skipping numbers already taken (imported
+    ledgers bring their own numbers)."""
+    while True:
+        number = f"ZG-{year}-{counters.next_value(f'problem-{year}'):05d}"
+        if not Problem.objects.filter(number=number).exists():
+            return number
+
+
+def _authorize_view(actor, unit: Org) -> None:
+    if actor is not None and not scope.can_at(actor, PROBLEM_VIEW, unit.path):
+        raise Http404
+
+
+@transaction.atomic
+def problem_register(
+    *,
+    actor,
+    description: str,
+    source: ProblemSource,
+    found_date: dt.date,
+    unit: Org,
+    number: str = "",
+    source_ref: str = "",
+    category: ProblemCategory | None = None,
+    key_power: bool = False,
+    key_funds: bool = False,
+    key_resources: bool = False,
+    leader: str = "",
+    person: str = "",
+    mode: str = "",
+    measures: str = "",
+    campaign: Campaign | None = None,
+    deadline: dt.date | None = None,
+) -> Problem:
+    """Register a problem (登记) against a responsible unit inside the actor's scope."""
+    if actor is not None:
+        _authorize_view(actor, unit)
+        if not scope.can_at(actor, PROBLEM_REGISTER, unit.path):
+            raise PermissionDenied
+    if mode and mode not in Mode.values:
+        raise ValidationError({"mode": _("不是有效的整改方式")})
+    problem = Problem(
+        number=(number or "").strip() or next_number(found_date.year),
+        description=(description or "").strip(),
+        source=source,
+        source_ref=source_ref.strip(),
+        category=category,
+        key_power=key_power,
+        key_funds=key_funds,
+        key_resources=key_resources,
+        found_date=found_date,
+        unit=unit,
+        leader=leader.strip(),
+        person=person.strip(),
+        mode=mode,
+        measures=measures.strip(),
+        campaign=campaign,
+        deadline=deadline,
+        created_by=actor if actor is not None and not isinstance(actor, str) else None,
+    )
+    problem.full_clean()
+    problem.save()
+    loops.timeline(actor=actor, obj=problem, action="register", to_state=problem.state)
+    audit.record(
+        actor=actor if actor is not None else "cli",
+        action="problem.register",
+        obj=problem,
+        org_path=unit.path,
+        after=problem_snapshot(problem),
+    )
+    return problem
+
+
+def _authorize(actor, problem: Problem, t: loops.Transition) -> None:
+    """Role and scope for a transition; a verifier never belongs to the responsible unit."""
+    if actor is None:
+        return
+    _authorize_view(actor, problem.unit)
+    if not (t.roles & scope.roles_at(actor, problem.unit.path)):
+        raise PermissionDenied(_("您的角色不能执行此操作"))
+    if t.roles == VERIFY_ROLES and scope.roles_inside(actor, problem.unit.path):
+        raise PermissionDenied(_("责任单位不能自行验收销号"))
+
+
+def _effect(actor, calendar: WorkCalendar):
+    today = timezone.localdate()
+
+    def effect(problem: Problem, t: loops.Transition, data: dict) -> None:
+        if t.action == "assign":
+            unit = data.get("unit") or problem.unit
+            if actor is not None:
+                _authorize_view(actor, unit)
+                if not (t.roles & scope.roles_at(actor, unit.path)):
+                    raise Http404
+            problem.unit = unit
+            problem.person = (data.get("person") or problem.person).strip()
+            problem.leader = (data.get("leader") or problem.leader).strip()
+            problem.assigned_date = today
+            days, deadline = data.get("deadline_workdays"), data.get("deadline")
+            if days:
+                problem.deadline_workdays = int(days)
+                problem.deadline = calendar.add_workdays(today, int(days))
+            elif deadline:
+                problem.deadline = deadline
+            elif not problem.deadline:
+                raise ValidationError({"deadline": _("请填写整改时限（日期或工作日数）")})
+            if problem.deadline < problem.found_date:
+                raise ValidationError({"deadline": _("整改时限不能早于发现日期")})
+        elif t.action == "submit":
+            if not problem.evidence.exists():
+                raise ValidationError({"evidence": _("申请销号须至少上传一份佐证材料")})
+            problem.result = data["result"].strip()
+            problem.review_date = None
+        elif t.action == "close":
+            problem.closed_date = today
+            problem.verifier = actor if actor is not None and not isinstance(actor, str) else None
+            problem.warning = ""
+        elif t.action == "long_term":
+            if data["review_date"] <= today:
+                raise ValidationError({"review_date": _("复查日期须晚于今天")})
+            problem.review_date = data["review_date"]
+            problem.warning = ""
+
+    return effect
+
+
+def problem_transition(
+    *, actor, problem: Problem, action: str, version: int | None = None, **data
+) -> Problem:
+    """Apply one step of the problem loop through the loop engine."""
+    if action not in PROBLEM_LOOP.actions:
+        raise ValidationError({"action": _("未知操作：%(a)s") % {"a": action}})
+    return loops.apply(
+        loop=PROBLEM_LOOP,
+        actor=actor if actor is not None else "cli",
+        instance=problem,
+        action=action,
+        data=data,
+        version=version,
+        authorize=lambda a, obj, t: _authorize(actor, obj, t),
+        effect=_effect(actor, WorkCalendar()),
+        snapshot=problem_snapshot,
+        org_path=lambda obj: obj.unit.path,
+    )
+
+
+def _sniff(head: bytes) -> str | None:
+    for magic, content_type in EVIDENCE_TYPES.items():
+        if head.startswith(magic):
+            return content_type
+    return None
+
+
+@transaction.atomic
+def evidence_add(*, actor, problem: Problem, upload) -> Evidence:
+    """Attach a file to a problem (the responsible unit, while rectifying); type by content."""
+    problem = Problem.objects.select_for_update().select_related("unit").get(pk=problem.pk)
+    if actor is not None:
+        _authorize_view(actor, problem.unit)
+        from zuofeng.rectify.permissions import PROBLEM_HANDLE
+
+        if not scope.can_at(actor, PROBLEM_HANDLE, problem.unit.path):
+            raise PermissionDenied
+    if problem.state not in (ProblemState.RECTIFYING, ProblemState.LONG_TERM):
+        raise ValidationError({"file": _("只有整改中的问题可以上传佐证材料")})
+    if upload.size > EVIDENCE_MAX_BYTES:
+        raise ValidationError({"file": _("文件不能超过20MB")})
+    head = upload.read(8)
+    upload.seek(0)
+    content_type = _sniff(head)
+    if content_type is None:
+        raise ValidationError({"file": _("只接受PDF、图片（PNG/JPEG）或Office文档")})
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    name = (getattr(upload, "name", "") or "file")[-200:]
+    evidence = Evidence(
+        problem=problem,
+        name=name,
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor if not isinstance(actor, str) else None,
+    )
+    evidence.file.save(name, upload, save=False)
+    evidence.save()
+    loops.timeline(
+        actor=actor, obj=problem, action="evidence", note=name, data={"sha256": evidence.sha256}
+    )
+    audit.record(
+        actor=actor if actor is not None else "cli",
+        action="problem.evidence",
+        obj=problem,
+        org_path=problem.unit.path,
+        after={"file": name, "sha256": evidence.sha256, "size": evidence.size},
+    )
+    return evidence

@@ -1,0 +1,23 @@
+"""The problem ledger's sweep: warning colours by days left, breaches recorded on the timeline."""
+
+import datetime as dt
+
+from zuofeng.core import loops
+from zuofeng.rectify.models import Problem
+from zuofeng.rectify.transitions import PROBLEM_LOOP
+
+
+def _breach(problem: Problem) -> None:
+    loops.timeline(
+        actor="sweep", obj=problem, action="overdue", note=f"已超过整改时限 {problem.deadline}"
+    )
+
+
+def sweep(today: dt.date) -> loops.SweepResult:
+    # Registered problems have no deadline yet; the colours apply from assignment on.
+    return loops.sweep(
+        Problem.objects.all(), today=today, open_states=PROBLEM_LOOP.open_states, on_breach=_breach
+    )
+
+
+loops.register_sweep("problems", sweep)

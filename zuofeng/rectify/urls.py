@@ -1,0 +1,12 @@
+from django.urls import path
+
+from zuofeng.rectify import views
+
+urlpatterns = [
+    path("problems/", views.ledger, name="ledger"),
+    path("problems/new/", views.register, name="problem_register"),
+    path("problems/todo/", views.todo, name="problem_todo"),
+    path("problems/<int:pk>/", views.detail, name="problem_detail"),
+    path("problems/<int:pk>/evidence/", views.evidence, name="problem_evidence"),
+    path("problems/<int:pk>/<str:action>/", views.transition, name="problem_transition"),
+]

@@ -1,0 +1,164 @@
+"""Pages of the problem ledger: the ledger, a problem with its timeline, register, to-do."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from zuofeng.core.errors import Conflict
+from zuofeng.orgs import scope
+from zuofeng.orgs import selectors as org_selectors
+from zuofeng.rectify import selectors, services
+from zuofeng.rectify.choices import KeyArea
+from zuofeng.rectify.forms import EvidenceForm, LedgerFilterForm, RegisterForm, TransitionForm
+from zuofeng.rectify.permissions import PROBLEM_REGISTER, PROBLEM_VIEW
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def ledger(request):
+    scope.require(request.user, PROBLEM_VIEW)
+    form = LedgerFilterForm(request.GET or None)
+    f = selectors.LedgerFilter()
+    if form.is_valid():
+        d = form.cleaned_data
+        unit = org_selectors.org_get(request.user, d["unit"]) if d["unit"] else None
+        f = selectors.LedgerFilter(
+            state=d["state"],
+            source=d["source"].pk if d["source"] else None,
+            category=d["category"].pk if d["category"] else None,
+            campaign=d["campaign"].pk if d["campaign"] else None,
+            key_area=d["key_area"],
+            warning=d["warning"],
+            overdue=d["overdue"],
+            unit=unit,
+            q=d["q"],
+        )
+    sort = request.GET.get("sort", "found")
+    page = Paginator(selectors.ledger(request.user, f, sort=sort), 50).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "rectify/ledger.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "sort": sort,
+            "can_register": scope.can(request.user, PROBLEM_REGISTER),
+        },
+    )
+
+
+@login_required
+def register(request):
+    scope.require(request.user, PROBLEM_REGISTER)
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            unit = org_selectors.org_get(request.user, d["unit"].strip())
+            problem = services.problem_register(
+                actor=request.user,
+                description=d["description"],
+                source=d["source"],
+                source_ref=d["source_ref"],
+                category=d["category"],
+                found_date=d["found_date"],
+                unit=unit,
+                key_power=KeyArea.POWER in d["key_areas"],
+                key_funds=KeyArea.FUNDS in d["key_areas"],
+                key_resources=KeyArea.RESOURCES in d["key_areas"],
+                mode=d["mode"],
+                campaign=d["campaign"],
+                measures=d["measures"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("已登记问题 %(n)s") % {"n": problem.number})
+            return redirect("problem_detail", pk=problem.pk)
+    return render(request, "rectify/register.html", {"form": form})
+
+
+@login_required
+def detail(request, pk: int):
+    scope.require(request.user, PROBLEM_VIEW)
+    problem = selectors.problem_get(request.user, pk)
+    return render(
+        request,
+        "rectify/detail.html",
+        {
+            "problem": problem,
+            "timeline": selectors.problem_timeline(problem),
+            "actions": selectors.available_actions(request.user, problem),
+            "form": TransitionForm(initial={"version": problem.version}),
+            "evidence_form": EvidenceForm(),
+            "evidence": problem.evidence.all(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def transition(request, pk: int, action: str):
+    scope.require(request.user, PROBLEM_VIEW)
+    problem = selectors.problem_get(request.user, pk)
+    form = TransitionForm(request.POST)
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        version = data.pop("version", None)
+        try:
+            services.problem_transition(
+                actor=request.user, problem=problem, action=action, version=version, **data
+            )
+        except (ValidationError, Conflict, PermissionDenied) as exc:
+            text = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            messages.error(request, text or _("您的角色不能执行此操作"))
+        else:
+            messages.success(request, _("操作成功"))
+    else:
+        messages.error(request, _("填写有误：%(e)s") % {"e": form.errors.as_text()})
+    return redirect("problem_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def evidence(request, pk: int):
+    scope.require(request.user, PROBLEM_VIEW)
+    problem = selectors.problem_get(request.user, pk)
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.evidence_add(
+                actor=request.user, problem=problem, upload=form.cleaned_data["file"]
+            )
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("已上传"))
+    else:
+        messages.error(request, _("请选择文件"))
+    return redirect("problem_detail", pk=pk)
+
+
+@login_required
+def todo(request):
+    scope.require(request.user, PROBLEM_VIEW)
+    page = Paginator(selectors.my_todo(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "rectify/todo.html", {"page": page, "query": ""})
