@@ -1,16 +1,17 @@
 """API of the problem ledger: list with filters, detail with timeline, register, transitions."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: ninja's @paginate needs real annotations.
 import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from zuofeng.orgs import scope, selectors as org_selectors
+from zuofeng.core.api import Input, Pagination
+from zuofeng.orgs import scope
+from zuofeng.orgs import selectors as org_selectors
 from zuofeng.rectify import selectors, services
 from zuofeng.rectify.choices import KeyArea, Mode, ProblemState
 from zuofeng.rectify.models import Campaign, ProblemCategory, ProblemSource
@@ -59,7 +60,7 @@ class ProblemDetail(ProblemOut):
     actions: list[str]
 
 
-class LedgerQuery(Schema):
+class LedgerQuery(Input):
     state: ProblemState | None = None
     source: str = Field("", max_length=32)
     category: str = Field("", max_length=32)
@@ -72,7 +73,7 @@ class LedgerQuery(Schema):
     sort: str = Field("found", pattern=r"^-?(found|deadline|number)$")
 
 
-class ProblemIn(Schema):
+class ProblemIn(Input):
     description: str = Field(..., min_length=1, max_length=4000)
     source: str = Field(..., min_length=1, max_length=32)
     found_date: dt.date
@@ -88,7 +89,7 @@ class ProblemIn(Schema):
     campaign: str = Field("", max_length=64)
 
 
-class TransitionIn(Schema):
+class TransitionIn(Input):
     action: str = Field(..., pattern=r"^(assign|sign|submit|close|return|long_term)$")
     version: int | None = Field(None, ge=1, le=2_000_000_000)
     unit: str = Field("", max_length=32, description="assign: responsible unit (org code)")
@@ -118,7 +119,7 @@ def _detail(user, problem) -> dict:
 
 
 @router.get("/problems", response=list[ProblemOut], summary="The problem ledger")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_problems(request, query: Query[LedgerQuery]):
     scope.require(request.auth, PROBLEM_VIEW)
     unit = org_selectors.org_get(request.auth, query.unit) if query.unit else None

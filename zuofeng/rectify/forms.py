@@ -12,7 +12,7 @@ DATE = forms.DateInput(attrs={"type": "date"})
 class LedgerFilterForm(forms.Form):
     q = forms.CharField(label=_("编号或描述"), required=False, max_length=100)
     state = forms.ChoiceField(
-        label=_("状态"), required=False, choices=[("", _("全部"))] + ProblemState.choices
+        label=_("状态"), required=False, choices=[("", _("全部")), *ProblemState.choices]
     )
     source = forms.ModelChoiceField(
         label=_("来源"), required=False, queryset=ProblemSource.objects.all()
@@ -24,7 +24,7 @@ class LedgerFilterForm(forms.Form):
         label=_("专项"), required=False, queryset=Campaign.objects.all()
     )
     key_area = forms.ChoiceField(
-        label=_("重点领域"), required=False, choices=[("", _("全部"))] + KeyArea.choices
+        label=_("重点领域"), required=False, choices=[("", _("全部")), *KeyArea.choices]
     )
     warning = forms.ChoiceField(
         label=_("预警"),
@@ -55,7 +55,7 @@ class RegisterForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     mode = forms.ChoiceField(
-        label=_("整改方式"), required=False, choices=[("", "—")] + Mode.choices
+        label=_("整改方式"), required=False, choices=[("", "—"), *Mode.choices]
     )
     campaign = forms.ModelChoiceField(
         label=_("所属专项"), required=False, queryset=Campaign.objects.filter(active=True)
