@@ -25,6 +25,8 @@ class Command(BaseCommand):
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
         settings.HOME.mkdir(parents=True, exist_ok=True)
+        # Served by WhiteNoise from STATIC_ROOT: compressed copies, long cache headers.
+        call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"zuofeng serving on http://{host}:{port}/ (Ctrl-C to stop)")
         self.stdout.flush()
         argv = [
