@@ -34,6 +34,12 @@ ID_FEMALE_1990_X = "33068219900119122X"
 OTHER_KEY = base64.b64encode(bytes(range(32))).decode()
 
 
+@pytest.fixture(autouse=True)
+def fast_hashers(settings):
+    # Users are made through services; the production hasher would take a second each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def blob(token: str) -> bytes:
     return base64.b64decode(token.partition(":")[2])
 
