@@ -1,6 +1,7 @@
 from django.urls import path
 
 from zuofeng.orgs.views import admin, auth, people, tree
+from zuofeng.orgs.views import imports as sheet_views
 
 urlpatterns = [
     path("", tree.home, name="home"),
@@ -16,4 +17,8 @@ urlpatterns = [
     path("manage/users/<int:pk>/", admin.user_detail, name="user_detail"),
     path("manage/audit/", admin.audit_log, name="audit_log"),
     path("manage/calendar/", admin.calendar_overrides, name="calendar"),
+    path("import/<str:kind>/", sheet_views.import_page, name="import_sheet"),
+    path("import/<str:kind>/template/", sheet_views.import_template, name="import_template"),
+    path("import/<str:kind>/errors/<str:token>/", sheet_views.import_errors, name="import_errors"),
+    path("export/<str:kind>/", sheet_views.export, name="export_sheet"),
 ]
