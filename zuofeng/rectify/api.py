@@ -111,11 +111,11 @@ def _lookup(model, name: str, field: str):
     return obj
 
 
-def _detail(user, problem) -> dict:
-    data = ProblemOut.from_orm(problem).dict()
-    data["timeline"] = [EventOut.from_orm(e).dict() for e in selectors.problem_timeline(problem)]
-    data["actions"] = [t.action for t in selectors.available_actions(user, problem)]
-    return data
+def _detail(user, problem):
+    """The problem with its timeline and the steps this user may take next."""
+    problem.timeline = list(selectors.problem_timeline(problem))
+    problem.actions = [t.action for t in selectors.available_actions(user, problem)]
+    return problem
 
 
 @router.get("/problems", response=list[ProblemOut], summary="The problem ledger")

@@ -146,6 +146,7 @@ class Problem(LoopRecord):
 
     @property
     def key_areas(self) -> list[str]:
+        """Codes of the key-area flags that are set (power, funds, resources)."""
         from zuofeng.rectify.choices import KeyArea
 
         flags = [
@@ -153,7 +154,13 @@ class Problem(LoopRecord):
             (self.key_funds, KeyArea.FUNDS),
             (self.key_resources, KeyArea.RESOURCES),
         ]
-        return [area.label for on, area in flags if on]
+        return [area.value for on, area in flags if on]
+
+    @property
+    def key_area_labels(self) -> list[str]:
+        from zuofeng.rectify.choices import KeyArea
+
+        return [str(KeyArea(code).label) for code in self.key_areas]
 
 
 def evidence_path(instance, filename: str) -> str:

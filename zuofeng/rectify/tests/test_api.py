@@ -1,0 +1,167 @@
+"""The problem ledger over real HTTP: the loop driven through the API with two tokens, filters,
+validation errors, conflicts and scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import requests
+
+from zuofeng.core.models import AuditEntry
+from zuofeng.orgs import services as org_services
+from zuofeng.orgs.tests.factories import build_small_district, make_user
+from zuofeng.rectify.models import Problem
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def _session(user) -> requests.Session:
+    http = requests.Session()
+    http.headers["Authorization"] = f"Bearer {org_services.token_create(actor=None, user=user)}"
+    return http
+
+
+@pytest.fixture
+def world(live_server):
+    d = build_small_district()
+    lead = _session(make_user("lead", ("lead_office", d.root)))
+    unit = _session(make_user("unit", ("unit_admin", d.town)))
+    other = _session(make_user("other", ("unit_admin", d.town2)))
+    yield d, lead, unit, other, live_server.url + "/api/v1"
+    for http in (lead, unit, other):
+        http.close()
+
+
+def test_problem_loop_over_http(world, subtests):
+    _d, lead, unit, other, api = world
+    body = {
+        "description": "村务公开不及时",
+        "source": "正风肃纪检查",
+        "found_date": "2025-05-06",
+        "unit": "T1",
+        "category": "不作为",
+        "key_areas": ["power"],
+        "campaign": "农村集体“三资”",
+    }
+
+    with subtests.test("bad input is 422 with field messages and writes nothing"):
+        before = AuditEntry.objects.count()
+        r = lead.post(f"{api}/problems", json={**body, "source": "不存在"}, timeout=10)
+        assert r.status_code == 422 and "source" in r.json()["errors"]
+        r = lead.post(f"{api}/problems", json={**body, "found_date": "2025-13-01"}, timeout=10)
+        assert r.status_code == 422
+        assert Problem.objects.count() == 0 and AuditEntry.objects.count() == before
+
+    with subtests.test("a unit outside the actor's scope is 404"):
+        r = other.post(f"{api}/problems", json=body, timeout=10)
+        assert r.status_code == 404 and Problem.objects.count() == 0
+
+    r = lead.post(f"{api}/problems", json=body, timeout=10)
+    assert r.status_code == 201, r.text
+    problem = r.json()
+    pid = problem["id"]
+    assert problem["number"] == "ZG-2025-00001"
+    assert (problem["state"], problem["key_areas"], problem["actions"]) == (
+        "registered",
+        ["power"],
+        ["assign"],
+    )
+
+    with subtests.test("the other town cannot see it"):
+        assert other.get(f"{api}/problems/{pid}", timeout=10).status_code == 404
+        assert other.get(f"{api}/problems", timeout=10).json()["count"] == 0
+
+    r = lead.post(
+        f"{api}/problems/{pid}/transitions",
+        json={"action": "assign", "deadline": "2025-06-30", "person": "张三"},
+        timeout=10,
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["state"], r.json()["deadline"]) == ("assigned", "2025-06-30")
+    version = r.json()["version"]
+
+    with subtests.test("a step the state does not allow is refused"):
+        r = lead.post(f"{api}/problems/{pid}/transitions", json={"action": "close"}, timeout=10)
+        assert r.status_code == 422
+
+    with subtests.test("the lead office cannot sign for the unit"):
+        r = lead.post(f"{api}/problems/{pid}/transitions", json={"action": "sign"}, timeout=10)
+        assert r.status_code == 403
+
+    r = unit.post(
+        f"{api}/problems/{pid}/transitions", json={"action": "sign", "version": version}, timeout=10
+    )
+    assert r.json()["state"] == "rectifying"
+
+    with subtests.test("a stale version is a 409 conflict"):
+        r = unit.post(
+            f"{api}/problems/{pid}/transitions",
+            json={"action": "submit", "result": "已公开", "version": version},
+            timeout=10,
+        )
+        assert r.status_code == 409
+
+    with subtests.test("submitting without evidence is refused"):
+        r = unit.post(
+            f"{api}/problems/{pid}/transitions",
+            json={"action": "submit", "result": "已公开"},
+            timeout=10,
+        )
+        assert r.status_code == 422 and "evidence" in r.json()["errors"]
+
+    with subtests.test("evidence is checked by content"):
+        r = unit.post(
+            f"{api}/problems/{pid}/evidence", files={"file": ("x.pdf", b"MZ not a pdf")}, timeout=10
+        )
+        assert r.status_code == 422
+    r = unit.post(
+        f"{api}/problems/{pid}/evidence",
+        files={"file": ("公开栏照片.png", b"\x89PNG\r\n\x1a\n....")},
+        timeout=10,
+    )
+    assert r.status_code == 201, r.text
+    r = unit.post(
+        f"{api}/problems/{pid}/transitions",
+        json={"action": "submit", "result": "已公开"},
+        timeout=10,
+    )
+    assert r.json()["state"] == "submitted"
+    r = lead.post(f"{api}/problems/{pid}/transitions", json={"action": "close"}, timeout=10)
+    done = r.json()
+    assert done["state"] == "closed" and done["closed_date"] == dt.date.today().isoformat()
+    assert [e["action"] for e in done["timeline"]] == [
+        "register",
+        "assign",
+        "sign",
+        "evidence",
+        "submit",
+        "close",
+    ]
+
+    with subtests.test("ledger filters"):
+        rows = lead.get(
+            f"{api}/problems",
+            params={
+                "state": "closed",
+                "unit": "T",
+                "key_area": "power",
+                "campaign": "农村集体“三资”",
+            },
+            timeout=10,
+        ).json()
+        assert [p["number"] for p in rows["items"]] == ["ZG-2025-00001"]
+        assert (
+            lead.get(f"{api}/problems", params={"state": "registered"}, timeout=10).json()["count"]
+            == 0
+        )
+        assert lead.get(f"{api}/problems", params={"unit": "U"}, timeout=10).json()["count"] == 0
+        assert lead.get(f"{api}/problems", params={"sort": "bogus"}, timeout=10).status_code == 422
+
+
+def test_anonymous_and_admin_roles_are_refused(world):
+    d, _lead, _unit, _other, api = world
+    assert requests.get(f"{api}/problems", timeout=10).status_code == 401
+    admin = _session(make_user("sys", ("system_admin", d.root)))
+    assert admin.get(f"{api}/problems", timeout=10).status_code == 403
+    admin.close()
