@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "zuofeng.core",
     "zuofeng.orgs",
     "zuofeng.rectify",
+    "zuofeng.dashboard",
 ]
 
 MIDDLEWARE = [

@@ -18,7 +18,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zuofeng.core import audit, crypto
+from zuofeng.core import audit, counters, crypto
 from zuofeng.core.errors import Conflict
 from zuofeng.orgs import scope
 from zuofeng.orgs.choices import ADMIN_ROLES, Role
@@ -94,6 +94,14 @@ def person_snapshot(p: Person) -> dict:
     }
 
 
+def lock_tree() -> None:
+    """Serialise changes to the tree's shape (create, move, import) until the transaction ends.
+
+    A path is computed from the parent's path; without this lock a child created while its
+    ancestor moves would keep the old prefix (PostgreSQL; SQLite writers queue anyway)."""
+    counters.next_value("org-tree")
+
+
 def _set_path(org: Org) -> None:
     org.path = (org.parent.path if org.parent_id else "") + segment(org.pk)
     org.depth = len(org.path) // len(segment(0)) - 1
@@ -114,6 +122,8 @@ def org_create(
     if parent is None and actor is not None:
         raise PermissionDenied
     if parent is not None:
+        lock_tree()
+        parent = Org.objects.get(pk=parent.pk)  # its path as of the lock
         _check_at(actor, ORG_CHANGE, parent.path)
     org = Org(
         code=clean_code(code),
@@ -175,6 +185,7 @@ def org_update(*, actor, org: Org, version: int | None = None, **fields) -> Org:
 @transaction.atomic
 def org_move(*, actor, org: Org, new_parent: Org) -> Org:
     """Move a subtree under a new parent; every path below it follows in one UPDATE."""
+    lock_tree()
     # of=("self",): the parent join is an outer join, which PostgreSQL cannot lock.
     org = (
         Org.objects.select_for_update(of=("self",)).select_related("kind", "parent").get(pk=org.pk)

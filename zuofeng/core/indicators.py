@@ -1,0 +1,210 @@
+"""The indicator registry: every figure the dashboard, a leaderboard or a briefing shows is one
+registered indicator, computed in SQL from the records, over an org subtree and a period.
+
+An indicator knows its key, label and unit, the filters it accepts, how to compute its value
+(and its value per child of the scope in one grouped query), and the queryset of the records
+behind it for drill-down. Apps register theirs in `indicators.py`; `registry()` discovers them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
+
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import Substr
+
+Number = int | float | Decimal | None
+NO_FILTERS: Mapping[str, str] = MappingProxyType({})
+FilterFn = Callable[[QuerySet, str], QuerySet]
+
+
+class IndicatorError(ValueError):
+    """An unknown key, filter or filter value: always an error, never a silent zero."""
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive
+
+    def __post_init__(self):
+        if self.end < self.start:
+            raise IndicatorError(f"period ends ({self.end}) before it starts ({self.start})")
+
+
+def _range(path: str) -> tuple[str, str]:
+    return path, f"{int(path) + 1:0{len(path)}d}"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """Base: subclasses say how to build the records and how to aggregate them."""
+
+    key: str
+    label: str
+    unit: str
+    path_field: str
+    filters: Mapping[str, FilterFn] = field(default_factory=dict)
+    description: str = ""
+
+    def base(self, period: Period) -> QuerySet:
+        raise NotImplementedError
+
+    def _apply(self, qs: QuerySet, filters: Mapping[str, str]) -> QuerySet:
+        for name, value in filters.items():
+            if name not in self.filters:
+                raise IndicatorError(
+                    f"{self.key} does not accept the filter {name!r} "
+                    f"(accepts: {', '.join(sorted(self.filters)) or 'none'})"
+                )
+            qs = self.filters[name](qs, value)
+        return qs
+
+    def records(
+        self, scope_path: str, period: Period, filters: Mapping[str, str] = NO_FILTERS
+    ) -> QuerySet:
+        low, high = _range(scope_path)
+        qs = self.base(period).filter(
+            **{f"{self.path_field}__gte": low, f"{self.path_field}__lt": high}
+        )
+        return self._apply(qs, filters)
+
+    def aggregation(self) -> dict:
+        return {"v": Count("pk")}
+
+    def value(
+        self, scope_path: str, period: Period, filters: Mapping[str, str] = NO_FILTERS
+    ) -> Number:
+        return self.records(scope_path, period, filters).aggregate(**self.aggregation())["v"]
+
+    def by_child(
+        self, scope_path: str, width: int, period: Period, filters: Mapping[str, str] = NO_FILTERS
+    ) -> dict[str, Number]:
+        """Values per subtree of the scope's children, keyed by the child's path (one query)."""
+        rows = (
+            self.records(scope_path, period, filters)
+            .annotate(_p=Substr(self.path_field, 1, width))
+            .values("_p")
+            .annotate(**self.aggregation())
+            .values_list("_p", "v")
+        )
+        return dict(rows)
+
+
+@dataclass(frozen=True)
+class CountIndicator(Indicator):
+    """How many records: `records_fn(period)` gives the base queryset."""
+
+    records_fn: Callable[[Period], QuerySet] | None = None
+
+    def base(self, period: Period) -> QuerySet:
+        return self.records_fn(period)
+
+
+@dataclass(frozen=True)
+class DistinctCountIndicator(CountIndicator):
+    """How many distinct values of a field among the records (e.g. people who did X)."""
+
+    distinct_field: str = "pk"
+
+    def aggregation(self) -> dict:
+        return {"v": Count(self.distinct_field, distinct=True)}
+
+
+@dataclass(frozen=True)
+class SumIndicator(CountIndicator):
+    """A sum of a field over the records (an empty set sums to 0, not None)."""
+
+    sum_field: str = ""
+
+    def value(self, scope_path, period, filters: Mapping[str, str] = NO_FILTERS):
+        return super().value(scope_path, period, filters) or 0
+
+    def aggregation(self) -> dict:
+        return {"v": Sum(self.sum_field)}
+
+
+@dataclass(frozen=True)
+class RatioIndicator:
+    """numerator / denominator of two registered indicators; None when the denominator is 0.
+    Its records are the denominator's records."""
+
+    key: str
+    label: str
+    unit: str
+    numerator: Indicator
+    denominator: Indicator
+    description: str = ""
+
+    @property
+    def filters(self) -> Mapping[str, FilterFn]:
+        return self.denominator.filters
+
+    def value(self, scope_path, period, filters: Mapping[str, str] = NO_FILTERS) -> Number:
+        den = self.denominator.value(scope_path, period, filters)
+        if not den:
+            return None
+        return round(self.numerator.value(scope_path, period, filters) / den, 4)
+
+    def by_child(
+        self, scope_path, width, period, filters: Mapping[str, str] = NO_FILTERS
+    ) -> dict[str, Number]:
+        num = self.numerator.by_child(scope_path, width, period, filters)
+        den = self.denominator.by_child(scope_path, width, period, filters)
+        return {p: (round((num.get(p) or 0) / d, 4) if d else None) for p, d in den.items()}
+
+    def records(self, scope_path, period, filters: Mapping[str, str] = NO_FILTERS) -> QuerySet:
+        return self.denominator.records(scope_path, period, filters)
+
+
+_REGISTRY: dict[str, Indicator | RatioIndicator] = {}
+
+
+def register(*indicators) -> None:
+    for indicator in indicators:
+        if indicator.key in _REGISTRY and _REGISTRY[indicator.key] is not indicator:
+            raise ValueError(f"indicator {indicator.key} registered twice")
+        _REGISTRY[indicator.key] = indicator
+
+
+def registry() -> dict[str, Indicator | RatioIndicator]:
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("indicators")
+    return dict(sorted(_REGISTRY.items()))
+
+
+def get(key: str):
+    found = registry().get(key)
+    if found is None:
+        raise IndicatorError(f"unknown indicator: {key}")
+    return found
+
+
+def lookup_filter(model, field_name: str, label: str) -> FilterFn:
+    """A filter by the name of a configurable list entry; an unknown name is an error."""
+
+    def apply(qs: QuerySet, value: str) -> QuerySet:
+        obj = model.objects.filter(name=value).first()
+        if obj is None:
+            raise IndicatorError(f"unknown {label}: {value}")
+        return qs.filter(**{field_name: obj})
+
+    return apply
+
+
+def choice_filter(field_name: str, choices: Mapping[str, str], label: str) -> FilterFn:
+    """A filter by a fixed choice, given by its code or its Chinese label."""
+
+    def apply(qs: QuerySet, value: str) -> QuerySet:
+        by_label = {str(v): k for k, v in choices.items()}
+        code = value if value in choices else by_label.get(value)
+        if code is None:
+            raise IndicatorError(f"unknown {label}: {value}")
+        return qs.filter(**{field_name: code})
+
+    return apply

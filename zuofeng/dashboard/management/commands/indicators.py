@@ -1,0 +1,90 @@
+"""`zuofeng indicators`: every figure of the platform for a scope and a period.
+
+zuofeng indicators --scope CODE --from YYYY-MM-DD --to YYYY-MM-DD [--key KEY ...]
+                   [--filter name=value ...] [--json]
+zuofeng indicators --list
+"""
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand, CommandError
+
+from zuofeng.core import indicators as reg
+from zuofeng.dashboard import selectors
+from zuofeng.orgs.models import Org
+
+
+def _date(value: str, flag: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise CommandError(f"{flag} must be a date YYYY-MM-DD, got {value!r}") from exc
+
+
+def _number(value):
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+class Command(BaseCommand):
+    help = "Compute indicators for an org's subtree over a period (inclusive dates)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--list", action="store_true", help="list the registered indicators")
+        parser.add_argument("--scope", help="org code: its whole subtree")
+        parser.add_argument("--from", dest="start", help="first day, YYYY-MM-DD")
+        parser.add_argument("--to", dest="end", help="last day, YYYY-MM-DD (inclusive)")
+        parser.add_argument("--key", action="append", default=[], help="indicator key")
+        parser.add_argument("--filter", action="append", default=[], help="name=value")
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+    def handle(self, *args, **o):
+        if o["list"]:
+            for key, indicator in reg.registry().items():
+                filters = ",".join(sorted(indicator.filters)) or "-"
+                self.stdout.write(f"{key}\t{indicator.label}\t{indicator.unit}\t{filters}")
+            return
+        if not (o["scope"] and o["start"] and o["end"]):
+            raise CommandError("give --scope, --from and --to (or --list)")
+        scope = Org.objects.filter(code=o["scope"]).first()
+        if scope is None:
+            raise CommandError(f"unknown scope (org code): {o['scope']}")
+        filters = {}
+        for item in o["filter"]:
+            name, sep, value = item.partition("=")
+            if not sep or not name or not value:
+                raise CommandError(f"--filter must be name=value, got {item!r}")
+            filters[name.strip()] = value.strip()
+        try:
+            period = reg.Period(_date(o["start"], "--from"), _date(o["end"], "--to"))
+            figures = selectors.figures(scope, period, o["key"] or None, filters)
+        except reg.IndicatorError as exc:
+            raise CommandError(str(exc)) from exc
+        if o["json"]:
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "scope": {"code": scope.code, "name": scope.name},
+                        "from": period.start.isoformat(),
+                        "to": period.end.isoformat(),
+                        "indicators": [
+                            {
+                                "key": f.key,
+                                "label": f.label,
+                                "unit": f.unit,
+                                "value": _number(f.value),
+                            }
+                            for f in figures
+                        ],
+                    },
+                    ensure_ascii=False,
+                )
+            )
+            return
+        self.stdout.write(f"{scope.name} ({scope.code})  {period.start} – {period.end}")
+        for f in figures:
+            shown = "—" if f.value is None else _number(f.value)
+            self.stdout.write(f"  {f.key:<40} {f.label:<20} {shown} {f.unit}")

@@ -1,0 +1,128 @@
+"""Indicators of the problem ledger, over the responsible unit's subtree and a period."""
+
+from django.db.models import F, Q
+
+from zuofeng.core.indicators import (
+    CountIndicator,
+    IndicatorError,
+    Period,
+    RatioIndicator,
+    lookup_filter,
+    register,
+)
+from zuofeng.rectify.choices import KeyArea
+from zuofeng.rectify.models import Campaign, Problem, ProblemCategory, ProblemSource
+
+_FLAG = {KeyArea.POWER: "key_power", KeyArea.FUNDS: "key_funds", KeyArea.RESOURCES: "key_resources"}
+
+
+def _key_area(qs, value):
+    """Key area by code (power) or label (权力集中); each is its own flag column."""
+    code = next((k for k, v in KeyArea.choices if value in (k, str(v))), None)
+    if code is None:
+        raise IndicatorError(f"unknown key area: {value}")
+    return qs.filter(**{_FLAG[code]: True})
+
+
+FILTERS = {
+    "source": lookup_filter(ProblemSource, "source", "problem source"),
+    "category": lookup_filter(ProblemCategory, "category", "problem category"),
+    "campaign": lookup_filter(Campaign, "campaign", "campaign"),
+    "key_area": _key_area,
+}
+PATH = "unit__path"
+
+
+def _found(p: Period):
+    return Problem.objects.filter(found_date__gte=p.start, found_date__lte=p.end)
+
+
+def _closed(p: Period):
+    return Problem.objects.filter(closed_date__gte=p.start, closed_date__lte=p.end)
+
+
+def _open_at_end(p: Period):
+    return Problem.objects.filter(found_date__lte=p.end).filter(
+        Q(closed_date__isnull=True) | Q(closed_date__gt=p.end)
+    )
+
+
+found = CountIndicator(
+    "rectify.problems_found",
+    "发现问题数",
+    "个",
+    PATH,
+    FILTERS,
+    "发现日期在统计期内的问题",
+    records_fn=_found,
+)
+closed = CountIndicator(
+    "rectify.problems_closed",
+    "销号问题数",
+    "个",
+    PATH,
+    FILTERS,
+    "销号日期在统计期内的问题",
+    records_fn=_closed,
+)
+open_ = CountIndicator(
+    "rectify.problems_open",
+    "未销号问题数",
+    "个",
+    PATH,
+    FILTERS,
+    "统计期末尚未销号的问题",
+    records_fn=_open_at_end,
+)
+overdue = CountIndicator(
+    "rectify.problems_overdue",
+    "逾期未销号问题数",
+    "个",
+    PATH,
+    FILTERS,
+    "统计期末未销号且已超过整改时限的问题",
+    records_fn=lambda p: _open_at_end(p).filter(deadline__lt=p.end),
+)
+found_and_closed = CountIndicator(
+    "rectify.problems_found_closed",
+    "统计期内发现且已销号问题数",
+    "个",
+    PATH,
+    FILTERS,
+    "发现日期在统计期内、且在期末前销号的问题",
+    records_fn=lambda p: _found(p).filter(closed_date__lte=p.end),
+)
+closed_on_time = CountIndicator(
+    "rectify.problems_closed_on_time",
+    "按期销号问题数",
+    "个",
+    PATH,
+    FILTERS,
+    "统计期内销号、且销号日期不晚于整改时限的问题",
+    records_fn=lambda p: _closed(p).filter(deadline__isnull=False, closed_date__lte=F("deadline")),
+)
+
+register(
+    found,
+    closed,
+    open_,
+    overdue,
+    found_and_closed,
+    closed_on_time,
+    RatioIndicator(
+        "rectify.closure_rate",
+        "问题整改完成率",
+        "%",
+        found_and_closed,
+        found,
+        "统计期内发现的问题中，期末前已销号的比例",
+    ),
+    RatioIndicator(
+        "rectify.on_time_rate",
+        "按期销号率",
+        "%",
+        closed_on_time,
+        closed,
+        "统计期内销号的问题中，按期销号的比例",
+    ),
+)
