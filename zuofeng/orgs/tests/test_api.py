@@ -494,3 +494,18 @@ def test_nul_in_a_page_query_is_a_client_error(client, url, status):
     role = "system_admin" if url.startswith("/manage/") else "lead_office"
     client.force_login(make_user("someone", (role, d.root)))
     assert client.get(url).status_code == status
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad_id", ["abc", "", "²", "-1", "0", "99999999999999999999999"])
+def test_malformed_record_ids_in_admin_forms_are_404(client, bad_id):
+    d = build_small_district()
+    target = make_user("target", ("leader", d.town))
+    client.force_login(make_user("security", ("security_admin", d.root)))
+    response = client.post(f"/manage/users/{target.pk}/", {"op": "revoke", "id": bad_id})
+    assert response.status_code == 404
+    assert list(target.role_assignments.values_list("role", flat=True)) == ["leader"]
+
+    client.force_login(make_user("system", ("system_admin", d.root)))
+    response = client.post("/manage/calendar/", {"op": "delete", "id": bad_id})
+    assert response.status_code == 404

@@ -21,7 +21,7 @@ from zuofeng.orgs import scope, services
 from zuofeng.orgs.choices import Role
 from zuofeng.orgs.models import Org, RoleAssignment, User
 from zuofeng.orgs.permissions import AUDIT_VIEW, CALENDAR_MANAGE, ROLE_MANAGE, USER_MANAGE
-from zuofeng.orgs.views.params import text_param
+from zuofeng.orgs.views.params import id_param, text_param
 
 
 def _require_any(user, *actions) -> set[str]:
@@ -123,7 +123,7 @@ def user_detail(request, pk: int):
                 return redirect("user_detail", pk=pk)
             if op == "revoke":
                 assignment = get_object_or_404(
-                    RoleAssignment, pk=request.POST.get("id"), user=target
+                    RoleAssignment, pk=id_param(request.POST), user=target
                 )
                 services.role_revoke(actor=request.user, assignment=assignment)
                 messages.success(request, _("已撤销授权"))
@@ -216,7 +216,7 @@ def calendar_overrides(request):
     form = OverrideForm(request.POST if request.POST.get("op") == "set" else None)
     if request.method == "POST":
         if request.POST.get("op") == "delete":
-            override = get_object_or_404(CalendarOverride, pk=request.POST.get("id"))
+            override = get_object_or_404(CalendarOverride, pk=id_param(request.POST))
             services.calendar_override_delete(actor=request.user, override=override)
             return redirect("calendar")
         if form.is_valid():
