@@ -1,0 +1,383 @@
+"""The problem ledger as a sheet: a district's existing ledger imported all or nothing, with
+its history (state, close-out date) kept and an "imported" event on each timeline.
+
+Rows are matched by 问题编号; a row without one is matched by (责任单位, 发现日期, 问题描述), so
+importing the same file again changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from zuofeng.core import audit, counters
+from zuofeng.core.models import TimelineEvent
+from zuofeng.core.sheets import CODE, DATE, Column, Errors, Importer, Row, register
+from zuofeng.core.sheets.reader import parse_date, parse_int
+from zuofeng.orgs import scope as org_scope
+from zuofeng.orgs.models import Org, subtrees_q
+from zuofeng.rectify.choices import KeyArea, Mode, ProblemState
+from zuofeng.rectify.models import Campaign, Problem, ProblemCategory, ProblemSource
+from zuofeng.rectify.permissions import PROBLEM_REGISTER, PROBLEM_VIEW
+
+FIELDS = (
+    "description",
+    "source_id",
+    "category_id",
+    "found_date",
+    "unit_id",
+    "leader",
+    "person",
+    "mode",
+    "measures",
+    "deadline",
+    "state",
+    "closed_date",
+    "campaign_id",
+    "key_power",
+    "key_funds",
+    "key_resources",
+)
+
+
+def _zh(choices) -> dict[str, str]:
+    with translation.override("zh-hans"):
+        return {str(label): value for value, label in choices}
+
+
+def _names(model):
+    return lambda: list(model.objects.filter(active=True).values_list("name", flat=True))
+
+
+@dataclass
+class ProblemPlan:
+    creates: list[dict] = field(default_factory=list)
+    updates: list[tuple[int, dict, dict]] = field(default_factory=list)  # pk, before, after
+    unchanged: int = 0
+
+
+@register
+class ProblemImporter(Importer):
+    kind = "problems"
+    label = _l("问题台账")
+    columns = (
+        Column("number", "问题编号", ("number", "problem no"), parse=CODE, max_length=32),
+        Column(
+            "description", "问题描述", ("description",), required=True, max_length=4000, width=40
+        ),
+        Column("source", "问题来源", ("source",), required=True, choices=_names(ProblemSource)),
+        Column("category", "问题类别", ("category",), choices=_names(ProblemCategory)),
+        Column(
+            "found_date", "发现日期", ("found date", "found"), required=True, parse=DATE, width=12
+        ),
+        Column(
+            "unit_code", "责任单位编码", ("unit code", "unit"), required=True, parse=CODE, width=16
+        ),
+        Column("leader", "责任领导", ("leader",), max_length=50),
+        Column("person", "责任人", ("person",), max_length=50),
+        Column("mode", "整改方式", ("mode",), choices=lambda: list(_zh(Mode.choices))),
+        Column("measures", "整改措施", ("measures",), max_length=4000, width=30),
+        Column("deadline", "整改时限", ("deadline",), width=12),
+        Column(
+            "state",
+            "状态",
+            ("state", "status"),
+            choices=lambda: [label for label, value in _zh(ProblemState.choices).items()],
+        ),
+        Column("closed_date", "销号日期", ("closed date", "closed"), parse=DATE, width=12),
+        Column("campaign", "所属专项", ("campaign",), choices=_names(Campaign), width=16),
+        Column(
+            "key_areas",
+            "重点领域",
+            ("key areas", "key area"),
+            choices=lambda: list(_zh(KeyArea.choices)),
+            width=16,
+        ),
+    )
+
+    def plan(self, rows: list[Row], present, errors: Errors, *, actor) -> ProblemPlan:
+        sources = {s.name: s.pk for s in ProblemSource.objects.all()}
+        categories = {c.name: c.pk for c in ProblemCategory.objects.all()}
+        campaigns = {c.name: c.pk for c in Campaign.objects.all()}
+        states, modes, areas = (_zh(ProblemState.choices), _zh(Mode.choices), _zh(KeyArea.choices))
+        codes = {r["unit_code"] for r in rows if r["unit_code"]}
+        units = {o.code: o for o in Org.objects.filter(code__in=codes).only("id", "code", "path")}
+        paths = None if actor is None else org_scope.paths_for(actor, PROBLEM_REGISTER)
+        today = timezone.localdate()
+        clean: list[tuple[Row, dict]] = []
+        seen_numbers: set[str] = set()
+        for row in rows:
+            item = self._row(
+                row,
+                errors,
+                sources,
+                categories,
+                campaigns,
+                states,
+                modes,
+                areas,
+                units,
+                paths,
+                today,
+            )
+            number = row["number"]
+            if number:
+                if number in seen_numbers:
+                    errors.add(row, "number", _("问题编号在文件中重复"))
+                seen_numbers.add(number)
+            if item is not None:
+                clean.append((row, item))
+        return self._match(clean, actor)
+
+    def _row(
+        self, row, errors, sources, categories, campaigns, states, modes, areas, units, paths, today
+    ) -> dict | None:
+        item: dict = {
+            "description": (row["description"] or "").strip(),
+            "leader": row["leader"] or "",
+            "person": row["person"] or "",
+            "measures": row["measures"] or "",
+            "number": row["number"] or "",
+        }
+        item["source_id"] = self._pick(row, "source", sources, errors, required=True)
+        item["category_id"] = self._pick(row, "category", categories, errors)
+        item["campaign_id"] = self._pick(row, "campaign", campaigns, errors)
+        item["mode"] = self._pick(row, "mode", modes, errors) or ""
+        item["state"] = self._pick(row, "state", states, errors) or ProblemState.REGISTERED
+        found = row["found_date"]
+        if found and found > today:
+            errors.add(row, "found_date", _("发现日期不能晚于今天"))
+        item["found_date"] = found
+        unit = units.get(row["unit_code"]) if row["unit_code"] else None
+        if row["unit_code"] and row.ok("unit_code"):
+            if unit is None:
+                errors.add(row, "unit_code", _("组织编码“%(c)s”不存在") % {"c": row["unit_code"]})
+            elif paths is not None and not any(unit.path.startswith(p) for p in paths):
+                errors.add(row, "unit_code", _("不在您的管辖范围内"))
+        item["unit_id"] = unit.pk if unit else None
+        item["deadline"] = self._deadline(row, found, errors)
+        closed = row["closed_date"]
+        if item["state"] == ProblemState.CLOSED and not closed and row.ok("closed_date"):
+            errors.add(row, "closed_date", _("状态为“已销号”时必须填写销号日期"))
+        elif closed and item["state"] != ProblemState.CLOSED:
+            errors.add(row, "closed_date", _("只有“已销号”的问题可以填写销号日期"))
+        elif closed and found and closed < found:
+            errors.add(row, "closed_date", _("销号日期不能早于发现日期"))
+        item["closed_date"] = closed if item["state"] == ProblemState.CLOSED else None
+        flags = {"key_power": False, "key_funds": False, "key_resources": False}
+        for label in filter(
+            None,
+            (
+                p.strip()
+                for p in (row["key_areas"] or "").replace(",", "、").replace("，", "、").split("、")
+            ),
+        ):
+            code = areas.get(label) or (label if label in KeyArea.values else None)
+            if code is None:
+                errors.add(row, "key_areas", _("未知重点领域：%(v)s") % {"v": label})
+                continue
+            flags[
+                {"power": "key_power", "funds": "key_funds", "resources": "key_resources"}[code]
+            ] = True
+        item.update(flags)
+        return None if row.bad else item
+
+    @staticmethod
+    def _pick(row: Row, key: str, table: dict, errors: Errors, required: bool = False):
+        value = row[key]
+        if not value:
+            return None
+        if value not in table:
+            if row.ok(key):
+                errors.add(row, key, _("不是可选值：%(v)s") % {"v": value})
+            return None
+        return table[value]
+
+    @staticmethod
+    def _deadline(row: Row, found: dt.date | None, errors: Errors) -> dt.date | None:
+        """A date, or a number of working days counted from the found date."""
+        raw = row["deadline"]
+        if raw in (None, ""):
+            return None
+        try:
+            days = parse_int(raw) if str(raw).strip().isdigit() else None
+            deadline = None if days is not None else parse_date(raw)
+        except ValueError as exc:
+            errors.add(row, "deadline", str(exc))
+            return None
+        if days is not None and found:
+            from zuofeng.core.calendar import WorkCalendar
+
+            deadline = WorkCalendar().add_workdays(found, days)
+        if deadline and found and deadline < found:
+            errors.add(row, "deadline", _("整改时限不能早于发现日期"))
+            return None
+        return deadline
+
+    def _match(self, clean: list[tuple[Row, dict]], actor) -> ProblemPlan:
+        plan = ProblemPlan()
+        numbers = [item["number"] for _row, item in clean if item["number"]]
+        by_number = {
+            p["number"]: p
+            for p in Problem.objects.filter(number__in=numbers).values("pk", "number", *FIELDS)
+        }
+        keyless = [
+            (item["unit_id"], item["found_date"]) for _r, item in clean if not item["number"]
+        ]
+        by_key: dict = {}
+        if keyless:
+            qs = Problem.objects.filter(
+                unit_id__in={u for u, _d in keyless}, found_date__in={d for _u, d in keyless}
+            )
+            for p in qs.values("pk", "number", *FIELDS):
+                by_key[(p["unit_id"], p["found_date"], p["description"])] = p
+        for _row, item in clean:
+            existing = (
+                by_number.get(item["number"])
+                if item["number"]
+                else by_key.get((item["unit_id"], item["found_date"], item["description"]))
+            )
+            if existing is None:
+                plan.creates.append(item)
+                continue
+            before = {k: existing[k] for k in FIELDS}
+            after = {k: item[k] for k in FIELDS}
+            if before == after:
+                plan.unchanged += 1
+            else:
+                plan.updates.append((existing["pk"], before, after))
+        return plan
+
+    def counts(self, plan: ProblemPlan) -> tuple[int, int, int]:
+        return len(plan.creates), len(plan.updates), plan.unchanged
+
+    @transaction.atomic
+    def apply(self, plan: ProblemPlan, *, actor, report) -> None:
+        now = timezone.now()
+        actor_id = None if actor is None or isinstance(actor, str) else actor.pk
+        actor_name = actor.get_username() if actor_id else "cli"
+        created = []
+        for item in plan.creates:
+            number = item.pop("number") or self._next_number(item["found_date"].year)
+            created.append(Problem(number=number, created_by_id=actor_id, **item))
+        Problem.objects.bulk_create(created, batch_size=500)
+        if not all(p.pk for p in created):  # backends without RETURNING: read the ids back
+            ids = dict(
+                Problem.objects.filter(number__in=[p.number for p in created]).values_list(
+                    "number", "pk"
+                )
+            )
+            for p in created:
+                p.pk = ids[p.number]
+        updated = []
+        for pk, _before, after in plan.updates:
+            Problem.objects.filter(pk=pk).update(**after, version=F("version") + 1, updated_at=now)
+            updated.append(pk)
+        events = [
+            TimelineEvent(
+                object_type="rectify.problem",
+                object_id=str(p.pk),
+                at=now,
+                actor_id=actor_id,
+                actor_name=actor_name,
+                action="imported",
+                to_state=p.state,
+                note=_("导入台账"),
+            )
+            for p in created
+        ]
+        events += [
+            TimelineEvent(
+                object_type="rectify.problem",
+                object_id=str(pk),
+                at=now,
+                actor_id=actor_id,
+                actor_name=actor_name,
+                action="imported",
+                to_state=after["state"],
+                note=_("导入更新"),
+                data=audit._normalise({k: v for k, v in after.items() if before[k] != v}),
+            )
+            for pk, before, after in plan.updates
+        ]
+        TimelineEvent.objects.bulk_create(events, batch_size=1000)
+        audit.record(
+            actor=actor if actor is not None else "cli",
+            action="import.problems",
+            object_type="rectify.problem",
+            object_repr="problems",
+            after=report.audit_after(),
+        )
+
+    @staticmethod
+    def _next_number(year: int) -> str:
+        while True:
+            number = f"ZG-{year}-{counters.next_value(f'problem-{year}'):05d}"
+            if not Problem.objects.filter(number=number).exists():
+                return number
+
+    def export_rows(self, *, actor, scope: str | None, full: bool):
+        qs = Problem.objects.all()
+        if actor is not None:
+            qs = qs.filter(subtrees_q(org_scope.paths_for(actor, PROBLEM_VIEW), "unit__path"))
+        if scope:
+            org = Org.objects.filter(code=scope).first()
+            if org is None:
+                from zuofeng.core.sheets import ExportError
+
+                raise ExportError(_("组织编码“%(code)s”不存在") % {"code": scope})
+            qs = qs.filter(subtrees_q([org.path], "unit__path"))
+        with translation.override("zh-hans"):
+            states = {v: str(label) for v, label in ProblemState.choices}
+            modes = {v: str(label) for v, label in Mode.choices}
+            area_labels = {v: str(label) for v, label in KeyArea.choices}
+        rows = qs.order_by("found_date", "id").values_list(
+            "number",
+            "description",
+            "source__name",
+            "category__name",
+            "found_date",
+            "unit__code",
+            "leader",
+            "person",
+            "mode",
+            "measures",
+            "deadline",
+            "state",
+            "closed_date",
+            "campaign__name",
+            "key_power",
+            "key_funds",
+            "key_resources",
+        )
+        for r in rows.iterator(chunk_size=2000):
+            flags = [
+                area_labels[c]
+                for c, on in zip(("power", "funds", "resources"), r[14:17], strict=True)
+                if on
+            ]
+            yield (
+                *r[:8],
+                modes.get(r[8], ""),
+                r[9],
+                r[10],
+                states[r[11]],
+                r[12],
+                r[13] or "",
+                "、".join(flags),
+            )
+
+    def after_export(self, *, actor, rows: int, scope: str | None, full: bool) -> None:
+        audit.record(
+            actor=actor if actor is not None else "cli",
+            action="export.problems",
+            object_type="rectify.problem",
+            object_repr="problems",
+            after={"rows": rows, "scope": scope or ""},
+        )
