@@ -86,5 +86,10 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"{scope.name} ({scope.code})  {period.start} – {period.end}")
         for f in figures:
-            shown = "—" if f.value is None else _number(f.value)
-            self.stdout.write(f"  {f.key:<40} {f.label:<20} {shown} {f.unit}")
+            if f.value is None:
+                shown = "—"
+            elif f.unit == "%":
+                shown = f"{float(f.value) * 100:.1f}%"
+            else:
+                shown = f"{_number(f.value)} {f.unit}"
+            self.stdout.write(f"  {f.key:<40} {f.label:<20} {shown}")

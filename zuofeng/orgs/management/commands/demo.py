@@ -73,6 +73,7 @@ class Command(BaseCommand):
             )
         else:
             self._build(seed)
+        self._build_apps()
         self._print_accounts(self._accounts())
         if serve:
             # Set before exec: gunicorn's workers read ZUOFENG_DEMO when they load settings.
@@ -108,6 +109,16 @@ class Command(BaseCommand):
             f"demo district built in {time.perf_counter() - started:.1f} s "
             f"({orgs.created} orgs, {people.created} people)"
         )
+
+    def _build_apps(self) -> None:
+        """Each app's demo records (core.demo hooks), once: a second run reuses them."""
+        from zuofeng.core import demo as hooks
+
+        for builder in hooks.builders():
+            if builder.exists():
+                continue
+            with transaction.atomic():
+                self.stdout.write(f"demo {builder.name}: {builder.build()}")
 
     def _reset(self, *, yes: bool) -> None:
         db = connection.settings_dict

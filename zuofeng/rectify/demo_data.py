@@ -1,0 +1,144 @@
+"""Demo problem ledger: a deterministic ledger for the demo district, loaded through the same
+import as a district's own ledger spreadsheet.
+
+The campaign period of the source report is 2025-03-01 to 2025-09-30; inspections (正风肃纪检查)
+found 115 problems in it. Other sources add a self-examination ledger around them. Open
+problems get deadlines around the day the demo is built, so every warning colour shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.utils import timezone
+
+from zuofeng.core import demo
+from zuofeng.core.calendar import WorkCalendar
+from zuofeng.orgs.models import Org
+
+SEED = 20250301
+START, END = dt.date(2025, 3, 1), dt.date(2025, 9, 30)
+INSPECTION_PROBLEMS = 115
+
+TEXTS = {
+    "正风肃纪检查": [
+        "工作日中午违规饮酒",
+        "公车私用接送家属",
+        "上班时间脱岗玩手机游戏",
+        "违规收受管理服务对象购物卡",
+        "办事窗口推诿扯皮、群众反映强烈",
+        "村级工程未经民主决策程序",
+        "超标准公务接待",
+        "会议室长期空置未盘活",
+        "涉企检查搞多头重复检查",
+        "校园食堂账目不清",
+    ],
+    "自查": [
+        "学习流于形式、以会代学",
+        "调研走过场、问题清单不实",
+        "文件材料层层加码",
+        "服务企业主动性不够",
+        "干部担当作为不足、遇事推诿",
+    ],
+    "巡视巡察": ["“三重一大”决策执行不到位", "选人用人程序不规范", "专项资金拨付滞后"],
+    "审计监督": ["非刚性支出压减不到位", "差旅费报销超标准", "政府采购化整为零"],
+    "信访反映": ["村务公开不及时", "低保评定不公开不透明", "工程欠薪久拖未决"],
+    "纪检监察": ["违规发放津贴补贴", "插手干预工程项目"],
+}
+CATEGORIES = [
+    "形式主义",
+    "官僚主义",
+    "享乐主义",
+    "奢靡之风",
+    "不敢为",
+    "不善为",
+    "不作为",
+    "乱作为",
+]
+CAMPAIGNS = ["两违整治", "校园餐", "养老", "医保", "殡葬", "农村集体“三资”", "乡村振兴资金"]
+AREAS = ["权力集中", "资金密集", "资源富集"]
+MODES = ["逐项逐条改", "专项整治改", "建章立制改"]
+
+
+def _date(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
+    return start + dt.timedelta(days=rng.randint(0, (end - start).days))
+
+
+def rows(today: dt.date) -> list[dict]:
+    """The ledger as sheet rows (Chinese headers), same seed → same rows for a given day."""
+    rng = random.Random(SEED)
+    calendar = WorkCalendar()
+    units = list(
+        Org.objects.filter(kind__code__in=["department", "town"])
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    villages = list(
+        Org.objects.filter(kind__code__in=["village", "community"])
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    sources = ["正风肃纪检查"] * INSPECTION_PROBLEMS + (
+        ["自查"] * 120
+        + ["巡视巡察"] * 25
+        + ["审计监督"] * 20
+        + ["信访反映"] * 25
+        + ["纪检监察"] * 10
+    )
+    out = []
+    for i, source in enumerate(sources, start=1):
+        found = _date(rng, START, END)
+        unit = (
+            rng.choice(villages)
+            if source in ("信访反映", "正风肃纪检查") and rng.random() < 0.4
+            else rng.choice(units)
+        )
+        deadline = calendar.add_workdays(found, rng.choice([10, 20, 30, 60]))
+        roll = rng.random()
+        state, closed = "已销号", None
+        if roll < 0.78:
+            closed = min(
+                _date(rng, found + dt.timedelta(days=5), deadline + dt.timedelta(days=20)), END
+            )
+            closed = max(closed, found)
+        elif roll < 0.84:
+            state = "长期整改"
+        else:
+            state = rng.choice(["交办", "整改中", "整改中", "申请销号"])
+            # Open problems fall due around the demo day, so green, yellow and red all show.
+            deadline = today + dt.timedelta(days=rng.randint(-15, 40))
+        row = {
+            "问题编号": f"ZG-2025-{i:05d}",
+            "问题描述": rng.choice(TEXTS[source]),
+            "问题来源": source,
+            "问题类别": rng.choice(CATEGORIES),
+            "发现日期": found,
+            "责任单位编码": unit,
+            "整改方式": rng.choice(MODES),
+            "整改时限": deadline,
+            "状态": state,
+            "销号日期": closed,
+            "所属专项": rng.choice(CAMPAIGNS) if rng.random() < 0.35 else "",
+            "重点领域": "、".join(sorted(rng.sample(AREAS, rng.randint(0, 2)))),
+        }
+        out.append(row)
+    return out
+
+
+def _exists() -> bool:
+    from zuofeng.rectify.models import Problem
+
+    return Problem.objects.filter(number="ZG-2025-00001").exists()
+
+
+def _build() -> str:
+    from zuofeng.core.sheets import run_import
+    from zuofeng.rectify.sweeps import sweep
+
+    report = run_import("problems", rows(timezone.localdate()))
+    sweep(timezone.localdate())
+    return f"problem ledger: {report.created} problems"
+
+
+demo.register("rectify", exists=_exists, build=_build)
