@@ -9,8 +9,8 @@ Imports are all or nothing: ImportFailed (with `.errors`, every (row, column, re
 InvalidFile (the upload itself is refused) means nothing was written.
 """
 
+from zuofeng.core.sheets.exports import ALLOWED_SHEET, export_file, write_template
 from zuofeng.core.sheets.framework import (
-    ALLOWED_SHEET,
     CODE,
     DATE,
     INT,
@@ -24,14 +24,12 @@ from zuofeng.core.sheets.framework import (
     Row,
     RowError,
     UnknownKind,
-    export_file,
     format_error,
     get_importer,
     kinds,
     register,
     run_import,
     run_import_file,
-    write_template,
 )
 from zuofeng.core.sheets.reader import InvalidFile
 
