@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from zuofeng.core.loops import events_for
 from zuofeng.orgs import scope
@@ -89,8 +90,23 @@ def problem_get(user, pk: int) -> Problem:
     return problem
 
 
-def problem_timeline(problem: Problem):
-    return events_for(problem).order_by("at", "id")
+EVENT_LABELS = {
+    "register": _("登记"),
+    "imported": _("导入"),
+    "evidence": _("上传佐证材料"),
+    "overdue": _("逾期"),
+    **{t.action: t.label for t in PROBLEM_LOOP.transitions},
+}
+
+
+def problem_timeline(problem: Problem) -> list:
+    """The problem's events in order, each with display labels for its step and state."""
+    states = dict(ProblemState.choices)
+    events = list(events_for(problem).order_by("at", "id"))
+    for event in events:
+        event.action_label = EVENT_LABELS.get(event.action, event.action)
+        event.to_state_label = states.get(event.to_state, event.to_state)
+    return events
 
 
 def available_actions(user, problem: Problem) -> list:
