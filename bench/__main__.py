@@ -28,17 +28,23 @@ def machine() -> str:
         mem = f", {kb / 1024 / 1024:.0f} GiB memory"
     except OSError:
         pass
-    return f"{os.cpu_count()} cores{mem}, {platform.system()} {platform.machine()}, " \
-           f"Python {platform.python_version()}"
+    return (
+        f"{os.cpu_count()} cores{mem}, {platform.system()} {platform.machine()}, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def write_doc(results: list[Result], command: str) -> None:
     rows = "\n".join(
         f"| {r.name} | {r.ours:.3f} | {r.baseline:.3f} | {r.ratio:.2f} | {r.target} | "
-        f"{'PASS' if r.passed else 'FAIL'} |" for r in results)
-    block = (f"{BEGIN}\nMeasured {dt.date.today().isoformat()} on {machine()} with "
-             f"`{command}`.\n\n| benchmark | ours (median) | baseline (median) | ratio | target "
-             f"| verdict |\n|---|---|---|---|---|---|\n{rows}\n{END}")
+        f"{'PASS' if r.passed else 'FAIL'} |"
+        for r in results
+    )
+    block = (
+        f"{BEGIN}\nMeasured {dt.date.today().isoformat()} on {machine()} with "
+        f"`{command}`.\n\n| benchmark | ours (median) | baseline (median) | ratio | target "
+        f"| verdict |\n|---|---|---|---|---|---|\n{rows}\n{END}"
+    )
     text = DOC.read_text() if DOC.exists() else "# Performance\n\n"
     if BEGIN in text and END in text:
         head, rest = text.split(BEGIN, 1)
@@ -65,8 +71,12 @@ def main(argv: list[str] | None = None) -> int:
             print(result.line(), flush=True)
             results.append(result)
     if results and not args.no_write:
-        write_doc(results, "make bench" if not argv and len(sys.argv) == 1 else
-                  "python -m bench " + " ".join(sys.argv[1:]))
+        write_doc(
+            results,
+            "make bench"
+            if not argv and len(sys.argv) == 1
+            else "python -m bench " + " ".join(sys.argv[1:]),
+        )
     return 0
 
 

@@ -25,16 +25,20 @@ class Result:
 
     def line(self) -> str:
         verdict = "PASS" if self.passed else "FAIL"
-        return (f"{self.name:<44} {self.ours:>12.3f} {self.baseline:>12.3f} "
-                f"{self.ratio:>7.2f} {self.target:>10}  {verdict}")
+        return (
+            f"{self.name:<44} {self.ours:>12.3f} {self.baseline:>12.3f} "
+            f"{self.ratio:>7.2f} {self.target:>10}  {verdict}"
+        )
 
 
-HEADER = (f"{'name':<44} {'ours_median':>12} {'baseline_median':>12} {'ratio':>7} "
-          f"{'target':>10}  verdict")
+HEADER = (
+    f"{'name':<44} {'ours_median':>12} {'baseline_median':>12} {'ratio':>7} {'target':>10}  verdict"
+)
 
 
-def alternate(ours: Callable[[], float | None], baseline: Callable[[], float | None],
-              rounds: int) -> tuple[float, float]:
+def alternate(
+    ours: Callable[[], float | None], baseline: Callable[[], float | None], rounds: int
+) -> tuple[float, float]:
     """Run ours and the baseline alternately; each returns its own measure or None to be
     timed in seconds here. Returns the two medians."""
     mine: list[float] = []
