@@ -31,3 +31,29 @@ def make_user(db):
     from zuofeng.orgs.tests.factories import make_user
 
     return make_user
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole run, driven from a thread of its own."""
+    from pathlib import Path
+
+    from zuofeng.core.tests.browser import CHROMIUM, BrowserThread
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    thread = BrowserThread()
+    yield thread
+    thread.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    """test-artifacts/browser/: screenshots for a person to look at after the run."""
+    import shutil
+
+    from zuofeng.core.tests.browser import ARTIFACTS
+
+    shutil.rmtree(ARTIFACTS / "browser", ignore_errors=True)
+    (ARTIFACTS / "browser").mkdir(parents=True)
+    return ARTIFACTS / "browser"

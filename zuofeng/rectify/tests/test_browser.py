@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from zuofeng.core.tests.browser import VENDOR
 from zuofeng.orgs.tests.factories import PASSWORD, build_small_district, make_user
-from zuofeng.orgs.tests.test_browser import VENDOR, artifacts, browser  # noqa: F401 (fixtures)
 from zuofeng.rectify.models import Problem
 
 pytestmark = [
@@ -28,7 +28,7 @@ def world(live_server, tmp_path):
     return d, evidence
 
 
-def test_problem_loop_in_the_browser(browser, artifacts, live_server, world):  # noqa: F811
+def test_problem_loop_in_the_browser(browser, artifacts, live_server, world):
     _d, evidence = world
     seen = browser.run(lambda chromium: walk(chromium, live_server.url, artifacts, evidence))
     assert seen == []
