@@ -30,6 +30,8 @@ CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 KEEPS_CHINESE = {
     "日期格式不正确，应为 2025-04-01、2025/4/1 或 2025年4月1日",  # an accepted date format
     "应为“男”或“女”",  # the literal cell values of the people sheet
+    "状态为“已销号”时必须填写销号日期",  # the literal status cell value of the ledger sheet
+    "只有“已销号”的问题可以填写销号日期",
     "如：陈家岙村",  # an example of an org name, which is data
 }
 
