@@ -81,9 +81,10 @@ def _prepare(fields, rows):
     return out
 
 
-def _insert_many(model, names: list[str], rows: list[tuple]) -> None:
+def _insert_many(model, names: list[str], rows: list[tuple], *, prepared: bool = False) -> None:
     """One INSERT statement run for many rows (executemany): the ORM's bulk_create without
-    building a model instance and compiling SQL per row, which dominated import time."""
+    building a model instance and compiling SQL per row, which dominated import time.
+    `prepared`: the caller already adapted dates with _converter."""
     if not rows:
         return
     fields = [model._meta.get_field(name) for name in names]
@@ -96,7 +97,8 @@ def _insert_many(model, names: list[str], rows: list[tuple]) -> None:
     )
     with connection.cursor() as cursor:
         for i in range(0, len(rows), BATCH):
-            cursor.executemany(sql, _prepare(fields, rows[i : i + BATCH]))
+            batch = rows[i : i + BATCH]
+            cursor.executemany(sql, batch if prepared else _prepare(fields, batch))
 
 
 def _update_many(model, names: list[str], rows: list[tuple]) -> None:
@@ -254,7 +256,7 @@ _PERSON_COLUMNS = [
 ]
 
 
-def _person_values(row: PersonRow, version: int, now) -> tuple:
+def _person_values(row: PersonRow, version: int, now, birth_date) -> tuple:
     if row.id_number is None:
         id_enc = row.stored["id_number_enc"] if row.stored else ""
     else:
@@ -266,7 +268,7 @@ def _person_values(row: PersonRow, version: int, now) -> tuple:
     return (
         row.name,
         row.gender,
-        row.birth_date,
+        birth_date,
         id_enc,
         row.id_number_hash,
         phone_enc,
@@ -286,15 +288,26 @@ def people_apply(*, actor, creates: list[PersonRow], updates: list[PersonRow], a
     """Insert and update people in batches; phone and ID are encrypted here, as in
     services._apply_person, and only the keyed hashes are searchable."""
     now = timezone.now()
+    # New rows are adapted here, once, rather than copied again by _prepare.
+    stamp = _converter(Person._meta.get_field("updated_at"))(now)
+    birth = _converter(Person._meta.get_field("birth_date"))
     _insert_many(
         Person,
         [*_PERSON_COLUMNS, "active", "created_at"],
-        [(*_person_values(r, 1, now), True, now) for r in creates],
+        [
+            (
+                *_person_values(r, 1, stamp, birth(r.birth_date) if r.birth_date else None),
+                True,
+                stamp,
+            )
+            for r in creates
+        ],
+        prepared=True,
     )
     _update_many(
         Person,
         _PERSON_COLUMNS,
-        [(*_person_values(r, r.version + 1, now), r.pk) for r in updates],
+        [(*_person_values(r, r.version + 1, now, r.birth_date), r.pk) for r in updates],
     )
     audit.record(
         actor=_actor(actor),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -120,6 +121,7 @@ class PersonImporter(Importer):
         }
         by_no, by_hash = ({}, {}) if first_load else self._load_people(rows, hashes)
         paths = paths_for(actor, PERSON_CHANGE) if actor is not None else None
+        today = dt.date.today()  # one day for the whole file
         given = [k for k in _CLEANED if k in present]
         kept = [k for k in _CLEANED if k not in present]
         seen_no: dict[str, int] = {}
@@ -144,7 +146,7 @@ class PersonImporter(Importer):
             )
             target = self._match(row, number, with_id, by_no, errors)
             self._check_duplicates(row, number, id_hash, seen_no, seen_id, errors)
-            clean = self._clean(row, given, kept, target, errors)
+            clean = self._clean(row, given, kept, target, errors, today)
             if clean is None or org is None or bad:
                 continue
             item = PersonRow(
@@ -249,7 +251,7 @@ class PersonImporter(Importer):
             else:
                 seen_id[id_hash] = row.number
 
-    def _clean(self, row: Row, given, kept, target: dict | None, errors: Errors) -> dict | None:
+    def _clean(self, row: Row, given, kept, target: dict | None, errors: Errors, today):
         """clean_person over the row; a column the file lacks keeps the stored value."""
         values = row.values
         data = {key: values[key] for key in given}
@@ -262,7 +264,7 @@ class PersonImporter(Importer):
             else:
                 data[key] = target[key]
         try:
-            return clean_person(data)
+            return clean_person(data, today=today)
         except ValidationError as exc:
             for key, messages in exc.message_dict.items():
                 if row.ok(key):
