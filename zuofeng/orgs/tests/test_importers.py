@@ -910,6 +910,8 @@ def test_page_refuses_bad_files(district, client, tmp_path, settings):
     assert response.status_code == 413 and "文件过大" in response.context["error"]
     response = upload(client, "orgs", b"PK\x03\x04" + b"0" * (200 * 1024))  # refused by length
     assert response.status_code == 413
+    response = client.post("/import/orgs/", b"x", content_type="text/plain", CONTENT_LENGTH="x")
+    assert response.status_code == 400
     assert totals() == before
 
 

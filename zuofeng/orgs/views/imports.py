@@ -62,7 +62,8 @@ class ImportForm(forms.Form):
 
 
 class LimitedUploadHandler(FileUploadHandler):
-    """Refuses the body once it passes the import limit, before it is stored anywhere."""
+    """Stops reading the body once it passes the import limit: an oversized upload is never
+    stored in full, in memory or on disk."""
 
     def __init__(self, request=None):
         super().__init__(request)
@@ -79,6 +80,13 @@ class LimitedUploadHandler(FileUploadHandler):
         return None
 
 
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0  # as Django treats it; the upload handler still enforces the limit
+
+
 def _too_large_message() -> str:
     return _("文件过大：不能超过 %(mb)d MB") % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
 
@@ -88,8 +96,7 @@ def _too_large_message() -> str:
 def import_page(request, kind: str):
     _require(kind, request.user)
     if request.method == "POST":
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-        if length > settings.IMPORT_MAX_BYTES + _MULTIPART_OVERHEAD:
+        if _content_length(request) > settings.IMPORT_MAX_BYTES + _MULTIPART_OVERHEAD:
             return _render(request, kind, ImportForm(), error=_too_large_message(), status=413)
         request.upload_handlers.insert(0, LimitedUploadHandler(request))
     return _import_page(request, kind)
