@@ -52,6 +52,12 @@ def _key(purpose: str, length: int) -> bytes:
     return _derive(settings.DATA_KEY, purpose, length)
 
 
+@lru_cache(maxsize=4)
+def _aesgcm(raw: str) -> AESGCM:
+    # One cipher object per key: an import encrypts tens of thousands of fields.
+    return AESGCM(_derive(raw, "field-aes", 32))
+
+
 def encrypt(plaintext: str) -> str:
     """Encrypt a short text; the result carries the suite, a fresh nonce and the tag."""
     data = plaintext.encode()
@@ -61,7 +67,7 @@ def encrypt(plaintext: str) -> str:
         body = encryptor.update(data) + encryptor.finalize() + encryptor.tag
         prefix = "g1"
     else:
-        body = AESGCM(_key("field-aes", 32)).encrypt(nonce, data, None)
+        body = _aesgcm(settings.DATA_KEY).encrypt(nonce, data, None)
         prefix = "a1"
     return prefix + ":" + base64.b64encode(nonce + body).decode()
 
@@ -75,7 +81,7 @@ def decrypt(token: str) -> str:
         decryptor = Cipher(algorithms.SM4(_key("field-sm4", 16)), modes.GCM(nonce, tag)).decryptor()
         return (decryptor.update(ciphertext) + decryptor.finalize()).decode()
     if prefix == "a1":
-        return AESGCM(_key("field-aes", 32)).decrypt(nonce, body, None).decode()
+        return _aesgcm(settings.DATA_KEY).decrypt(nonce, body, None).decode()
     raise ValueError("unknown ciphertext format")
 
 

@@ -14,6 +14,11 @@ from zuofeng.core.validators import normalise_phone, parse_id_number
 from zuofeng.orgs.choices import CadreLevel, Gender, PoliticalStatus
 from zuofeng.orgs.models import code_validator
 
+# Choices.values builds a new list on every access; an import checks 45,000 rows.
+_GENDERS = frozenset(Gender.values)
+_STATUSES = frozenset(PoliticalStatus.values)
+_LEVELS = frozenset(CadreLevel.values)
+
 
 def clean_code(code: str) -> str:
     code = (code or "").strip()
@@ -37,7 +42,7 @@ def clean_person(data: dict, *, today: dt.date | None = None) -> dict:
         errors.setdefault("name", []).append(_("不能超过50个字"))
     out["name"] = name
     gender = data.get("gender") or ""
-    if gender and gender not in Gender.values:
+    if gender and gender not in _GENDERS:
         errors.setdefault("gender", []).append(_("应为“男”或“女”"))
     birth = data.get("birth_date")
     if birth and birth > (today or dt.date.today()):
@@ -67,11 +72,11 @@ def clean_person(data: dict, *, today: dt.date | None = None) -> dict:
             errors.setdefault("phone", []).extend(exc.messages)
     out["phone"] = phone
     status = data.get("political_status") or PoliticalStatus.MEMBER
-    if status not in PoliticalStatus.values:
+    if status not in _STATUSES:
         errors.setdefault("political_status", []).append(_("不是有效的政治面貌"))
     out["political_status"] = status
     level = data.get("cadre_level") or ""
-    if level not in CadreLevel.values:
+    if level not in _LEVELS:
         errors.setdefault("cadre_level", []).append(_("不是有效的干部层级"))
     out["cadre_level"] = level
     position = (data.get("position") or "").strip()
