@@ -13,9 +13,9 @@ from zuofeng.core.api import Input, Pagination
 from zuofeng.orgs import scope
 from zuofeng.orgs import selectors as org_selectors
 from zuofeng.rectify import selectors, services
-from zuofeng.rectify.choices import KeyArea, Mode, ProblemState
+from zuofeng.rectify.choices import InspectionMethod, KeyArea, Mode, ProblemState
 from zuofeng.rectify.models import Campaign, ProblemCategory, ProblemSource
-from zuofeng.rectify.permissions import PROBLEM_VIEW
+from zuofeng.rectify.permissions import PROBLEM_VERIFY, PROBLEM_VIEW
 
 router = Router(tags=["problems"])
 MAX_ID = 2**62
@@ -204,3 +204,100 @@ def add_evidence(request, problem_id: int, file: File[UploadedFile]):
     problem = selectors.problem_get(request.auth, problem_id)
     services.evidence_add(actor=request.auth, problem=problem, upload=file)
     return 201, _detail(request.auth, selectors.problem_get(request.auth, problem_id))
+
+
+class InspectionOut(Schema):
+    id: int
+    date: dt.date
+    team: str
+    method: str
+    campaign: str | None = Field(None, alias="campaign.name")
+    targets: list[str]
+    summary: str
+
+    @staticmethod
+    def resolve_targets(obj) -> list[str]:
+        return [t.code for t in obj.targets.all()]
+
+
+class InspectionIn(Input):
+    date: dt.date
+    team: str = Field(..., min_length=1, max_length=100)
+    method: InspectionMethod
+    targets: list[str] = Field(..., min_length=1, max_length=200)
+    campaign: str = Field("", max_length=64)
+    summary: str = Field("", max_length=4000)
+
+
+class FindingIn(Input):
+    unit: str = Field(..., min_length=1, max_length=32)
+    description: str = Field(..., min_length=1, max_length=4000)
+    category: str = Field("", max_length=32)
+
+
+@router.get(
+    "/inspections",
+    response=list[InspectionOut],
+    tags=["inspections"],
+    summary="Inspections with a target in scope",
+)
+@paginate(Pagination)
+def list_inspections(request):
+    scope.require(request.auth, PROBLEM_VIEW)
+    return selectors.inspections_visible_to(request.auth)
+
+
+@router.get(
+    "/inspections/{inspection_id}",
+    response=InspectionOut,
+    tags=["inspections"],
+    summary="One inspection",
+)
+def get_inspection(request, inspection_id: int):
+    scope.require(request.auth, PROBLEM_VIEW)
+    if not 0 < inspection_id < MAX_ID:
+        raise Http404
+    return selectors.inspection_get(request.auth, inspection_id)
+
+
+@router.post(
+    "/inspections",
+    response={201: InspectionOut},
+    tags=["inspections"],
+    summary="Record an inspection",
+)
+def create_inspection(request, payload: InspectionIn):
+    scope.require(request.auth, PROBLEM_VERIFY)
+    targets = [org_selectors.org_get(request.auth, code) for code in payload.targets]
+    inspection = services.inspection_create(
+        actor=request.auth,
+        date=payload.date,
+        team=payload.team,
+        method=payload.method,
+        targets=targets,
+        campaign=_lookup(Campaign, payload.campaign, "campaign"),
+        summary=payload.summary,
+    )
+    return 201, selectors.inspection_get(request.auth, inspection.pk)
+
+
+@router.post(
+    "/inspections/{inspection_id}/findings",
+    response={201: ProblemDetail},
+    tags=["inspections"],
+    summary="A finding becomes a problem in the ledger",
+)
+def add_finding(request, inspection_id: int, payload: FindingIn):
+    scope.require(request.auth, PROBLEM_VERIFY)
+    if not 0 < inspection_id < MAX_ID:
+        raise Http404
+    inspection = selectors.inspection_get(request.auth, inspection_id)
+    unit = org_selectors.org_get(request.auth, payload.unit)
+    problem = services.inspection_add_finding(
+        actor=request.auth,
+        inspection=inspection,
+        unit=unit,
+        description=payload.description,
+        category=_lookup(ProblemCategory, payload.category, "category"),
+    )
+    return 201, _detail(request.auth, selectors.problem_get(request.auth, problem.pk))

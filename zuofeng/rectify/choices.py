@@ -47,3 +47,9 @@ SEED_CATEGORIES = [
     "乱作为",
 ]
 SEED_CAMPAIGNS = ["两违整治", "校园餐", "养老", "医保", "殡葬", "农村集体“三资”", "乡村振兴资金"]
+
+
+class InspectionMethod(models.TextChoices):
+    OPEN = "open", _("明察")
+    COVERT = "covert", _("暗访")
+    CROSS = "cross", _("交叉检查")

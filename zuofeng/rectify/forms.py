@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from zuofeng.rectify.choices import KeyArea, Mode, ProblemState
+from zuofeng.rectify.choices import InspectionMethod, KeyArea, Mode, ProblemState
 from zuofeng.rectify.models import Campaign, ProblemCategory, ProblemSource
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -88,3 +88,33 @@ class TransitionForm(forms.Form):
 
 class EvidenceForm(forms.Form):
     file = forms.FileField(label=_("佐证材料（PDF、图片或Office文档，20MB以内）"))
+
+
+class InspectionForm(forms.Form):
+    date = forms.DateField(label=_("检查日期"), widget=DATE)
+    team = forms.CharField(label=_("检查组"), max_length=100)
+    method = forms.ChoiceField(label=_("检查方式"), choices=InspectionMethod.choices)
+    targets = forms.CharField(label=_("检查对象（组织编码，以、或逗号分隔）"), max_length=2000)
+    campaign = forms.ModelChoiceField(
+        label=_("所属专项"), required=False, queryset=Campaign.objects.filter(active=True)
+    )
+    summary = forms.CharField(
+        label=_("检查情况"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def target_codes(self) -> list[str]:
+        raw = self.cleaned_data["targets"].replace("，", "、").replace(",", "、")
+        return [c.strip() for c in raw.split("、") if c.strip()]
+
+
+class FindingForm(forms.Form):
+    unit = forms.CharField(label=_("责任单位编码"), max_length=32)
+    description = forms.CharField(
+        label=_("问题描述"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    category = forms.ModelChoiceField(
+        label=_("问题类别"), required=False, queryset=ProblemCategory.objects.filter(active=True)
+    )

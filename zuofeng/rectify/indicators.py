@@ -4,6 +4,7 @@ from django.db.models import F, Q
 
 from zuofeng.core.indicators import (
     CountIndicator,
+    DistinctCountIndicator,
     IndicatorError,
     Period,
     RatioIndicator,
@@ -11,7 +12,13 @@ from zuofeng.core.indicators import (
     register,
 )
 from zuofeng.rectify.choices import KeyArea
-from zuofeng.rectify.models import Campaign, Problem, ProblemCategory, ProblemSource
+from zuofeng.rectify.models import (
+    Campaign,
+    Inspection,
+    Problem,
+    ProblemCategory,
+    ProblemSource,
+)
 
 _FLAG = {KeyArea.POWER: "key_power", KeyArea.FUNDS: "key_funds", KeyArea.RESOURCES: "key_resources"}
 
@@ -102,7 +109,19 @@ closed_on_time = CountIndicator(
     records_fn=lambda p: _closed(p).filter(deadline__isnull=False, closed_date__lte=F("deadline")),
 )
 
+inspections = DistinctCountIndicator(
+    "rectify.inspections",
+    "正风肃纪检查次数",
+    "次",
+    "targets__path",
+    {"campaign": lookup_filter(Campaign, "campaign", "campaign")},
+    "检查日期在统计期内、检查对象在范围内的正风肃纪检查",
+    records_fn=lambda p: Inspection.objects.filter(date__gte=p.start, date__lte=p.end),
+    distinct_field="pk",
+)
+
 register(
+    inspections,
     found,
     closed,
     open_,

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zuofeng.core.models import LoopRecord
 from zuofeng.orgs.models import Org, subtrees_q
-from zuofeng.rectify.choices import Mode, ProblemState
+from zuofeng.rectify.choices import InspectionMethod, Mode, ProblemState
 
 
 class ProblemSource(models.Model):
@@ -57,6 +57,49 @@ class Campaign(models.Model):
         return self.name
 
 
+class InspectionQuerySet(models.QuerySet):
+    def within(self, paths) -> InspectionQuerySet:
+        """Inspections with at least one target unit in the subtrees."""
+        return self.filter(subtrees_q(paths, "targets__path")).distinct()
+
+
+class Inspection(models.Model):
+    """A 正风肃纪检查: a team inspects target units on a date; its findings become problems."""
+
+    date = models.DateField(_("检查日期"), db_index=True)
+    team = models.CharField(_("检查组"), max_length=100)
+    method = models.CharField(_("检查方式"), max_length=8, choices=InspectionMethod.choices)
+    campaign = models.ForeignKey(
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inspections",
+        verbose_name=_("所属专项"),
+    )
+    targets = models.ManyToManyField(Org, related_name="inspections", verbose_name=_("检查对象"))
+    summary = models.TextField(_("检查情况"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InspectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("正风肃纪检查")
+        verbose_name_plural = _("正风肃纪检查")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(method__in=InspectionMethod.values), name="inspection_method_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.team}"
+
+
 class ProblemQuerySet(models.QuerySet):
     def within(self, paths) -> ProblemQuerySet:
         return self.filter(subtrees_q(paths, "unit__path"))
@@ -93,6 +136,14 @@ class Problem(LoopRecord):
         on_delete=models.PROTECT,
         related_name="problems",
         verbose_name=_("所属专项"),
+    )
+    inspection = models.ForeignKey(
+        Inspection,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="problems",
+        verbose_name=_("来源检查"),
     )
     state = models.CharField(
         _("状态"), max_length=16, choices=ProblemState.choices, default=ProblemState.REGISTERED

@@ -132,3 +132,30 @@ def my_todo(user) -> QuerySet[Problem]:
         .select_related("unit", "source")
         .order_by("deadline", "id")
     )
+
+
+def inspections_visible_to(user) -> QuerySet:
+    """Inspections with a target in the user's view; targets joined once per page."""
+    from zuofeng.rectify.models import Inspection
+
+    return (
+        Inspection.objects.within(scope.paths_for(user, PROBLEM_VIEW))
+        .select_related("campaign")
+        .prefetch_related("targets")
+    )
+
+
+def inspection_get(user, pk: int):
+    inspection = inspections_visible_to(user).filter(pk=pk).first()
+    if inspection is None:
+        raise Http404
+    return inspection
+
+
+def inspection_findings(user, inspection) -> QuerySet[Problem]:
+    return (
+        problems_visible_to(user)
+        .filter(inspection=inspection)
+        .select_related("unit", "source")
+        .order_by("id")
+    )

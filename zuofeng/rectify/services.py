@@ -16,7 +16,14 @@ from zuofeng.core.calendar import WorkCalendar
 from zuofeng.orgs import scope
 from zuofeng.orgs.models import Org
 from zuofeng.rectify.choices import Mode, ProblemState
-from zuofeng.rectify.models import Campaign, Evidence, Problem, ProblemCategory, ProblemSource
+from zuofeng.rectify.models import (
+    Campaign,
+    Evidence,
+    Inspection,
+    Problem,
+    ProblemCategory,
+    ProblemSource,
+)
 from zuofeng.rectify.permissions import PROBLEM_REGISTER, PROBLEM_VIEW, VERIFY_ROLES
 from zuofeng.rectify.transitions import PROBLEM_LOOP
 
@@ -81,6 +88,7 @@ def problem_register(
     measures: str = "",
     campaign: Campaign | None = None,
     deadline: dt.date | None = None,
+    inspection: Inspection | None = None,
 ) -> Problem:
     """Register a problem (登记) against a responsible unit inside the actor's scope."""
     if actor is not None:
@@ -105,6 +113,7 @@ def problem_register(
         mode=mode,
         measures=measures.strip(),
         campaign=campaign,
+        inspection=inspection,
         deadline=deadline,
         created_by=actor if actor is not None and not isinstance(actor, str) else None,
     )
@@ -246,3 +255,90 @@ def evidence_add(*, actor, problem: Problem, upload) -> Evidence:
         after={"file": name, "sha256": evidence.sha256, "size": evidence.size},
     )
     return evidence
+
+
+# --- inspections (正风肃纪检查) ----------------------------------------------------------------
+
+INSPECTION_SOURCE = "正风肃纪检查"
+
+
+def inspection_snapshot(i: Inspection) -> dict:
+    return {
+        "date": i.date,
+        "team": i.team,
+        "method": i.method,
+        "campaign": i.campaign.name if i.campaign_id else None,
+        "targets": sorted(i.targets.values_list("code", flat=True)),
+    }
+
+
+@transaction.atomic
+def inspection_create(
+    *,
+    actor,
+    date: dt.date,
+    team: str,
+    method: str,
+    targets: list[Org],
+    campaign: Campaign | None = None,
+    summary: str = "",
+) -> Inspection:
+    """Record an inspection of target units, each inside the actor's scope (lead office or
+    inspector)."""
+    from zuofeng.rectify.permissions import PROBLEM_VERIFY
+
+    if not targets:
+        raise ValidationError({"targets": _("请至少选择一个检查对象")})
+    if actor is not None:
+        for org in targets:
+            _authorize_view(actor, org)
+            if not scope.can_at(actor, PROBLEM_VERIFY, org.path):
+                raise PermissionDenied
+    if date > timezone.localdate():
+        raise ValidationError({"date": _("检查日期不能晚于今天")})
+    inspection = Inspection(
+        date=date,
+        team=(team or "").strip(),
+        method=method,
+        campaign=campaign,
+        summary=(summary or "").strip(),
+        created_by=actor if actor is not None and not isinstance(actor, str) else None,
+    )
+    inspection.full_clean()
+    inspection.save()
+    inspection.targets.set(targets)
+    audit.record(
+        actor=actor if actor is not None else "cli",
+        action="inspection.create",
+        obj=inspection,
+        org_path=min(o.path for o in targets),
+        after=inspection_snapshot(inspection),
+    )
+    return inspection
+
+
+def inspection_add_finding(
+    *,
+    actor,
+    inspection: Inspection,
+    unit: Org,
+    description: str,
+    category: ProblemCategory | None = None,
+    **extra,
+) -> Problem:
+    """A finding of the inspection becomes a problem in the ledger (source 正风肃纪检查), for
+    one of the inspected units or a unit below one."""
+    if not any(unit.path.startswith(t.path) for t in inspection.targets.all()):
+        raise ValidationError({"unit": _("责任单位须为本次检查的检查对象或其下级单位")})
+    source = ProblemSource.objects.get(name=INSPECTION_SOURCE)
+    return problem_register(
+        actor=actor,
+        description=description,
+        source=source,
+        found_date=inspection.date,
+        unit=unit,
+        category=category,
+        campaign=inspection.campaign,
+        inspection=inspection,
+        **extra,
+    )

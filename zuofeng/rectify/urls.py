@@ -9,4 +9,7 @@ urlpatterns = [
     path("problems/<int:pk>/", views.detail, name="problem_detail"),
     path("problems/<int:pk>/evidence/", views.evidence, name="problem_evidence"),
     path("problems/<int:pk>/<str:action>/", views.transition, name="problem_transition"),
+    path("inspections/", views.inspections, name="inspections"),
+    path("inspections/new/", views.inspection_new, name="inspection_new"),
+    path("inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
 ]

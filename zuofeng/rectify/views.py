@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,8 +16,15 @@ from zuofeng.orgs import scope
 from zuofeng.orgs import selectors as org_selectors
 from zuofeng.rectify import selectors, services
 from zuofeng.rectify.choices import KeyArea
-from zuofeng.rectify.forms import EvidenceForm, LedgerFilterForm, RegisterForm, TransitionForm
-from zuofeng.rectify.permissions import PROBLEM_REGISTER, PROBLEM_VIEW
+from zuofeng.rectify.forms import (
+    EvidenceForm,
+    FindingForm,
+    InspectionForm,
+    LedgerFilterForm,
+    RegisterForm,
+    TransitionForm,
+)
+from zuofeng.rectify.permissions import PROBLEM_REGISTER, PROBLEM_VERIFY, PROBLEM_VIEW
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -162,3 +170,77 @@ def todo(request):
     scope.require(request.user, PROBLEM_VIEW)
     page = Paginator(selectors.my_todo(request.user), 50).get_page(request.GET.get("page"))
     return render(request, "rectify/todo.html", {"page": page, "query": ""})
+
+
+@login_required
+def inspections(request):
+    scope.require(request.user, PROBLEM_VIEW)
+    page = Paginator(selectors.inspections_visible_to(request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "rectify/inspections.html",
+        {"page": page, "query": "", "can_create": scope.can(request.user, PROBLEM_VERIFY)},
+    )
+
+
+@login_required
+def inspection_new(request):
+    scope.require(request.user, PROBLEM_VERIFY)
+    form = InspectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            targets = [org_selectors.org_get(request.user, c) for c in form.target_codes()]
+            inspection = services.inspection_create(
+                actor=request.user,
+                date=d["date"],
+                team=d["team"],
+                method=d["method"],
+                targets=targets,
+                campaign=d["campaign"],
+                summary=d["summary"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except Http404:
+            form.add_error("targets", _("检查对象中有不存在或不在管辖范围内的组织编码"))
+        else:
+            return redirect("inspection_detail", pk=inspection.pk)
+    return render(request, "rectify/inspection_new.html", {"form": form})
+
+
+@login_required
+def inspection_detail(request, pk: int):
+    scope.require(request.user, PROBLEM_VIEW)
+    inspection = selectors.inspection_get(request.user, pk)
+    form = FindingForm(request.POST or None)
+    if request.method == "POST":
+        scope.require(request.user, PROBLEM_VERIFY)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                unit = org_selectors.org_get(request.user, d["unit"].strip())
+                services.inspection_add_finding(
+                    actor=request.user,
+                    inspection=inspection,
+                    unit=unit,
+                    description=d["description"],
+                    category=d["category"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("已登记问题"))
+                return redirect("inspection_detail", pk=pk)
+    return render(
+        request,
+        "rectify/inspection_detail.html",
+        {
+            "inspection": inspection,
+            "form": form,
+            "findings": selectors.inspection_findings(request.user, inspection),
+            "can_add": scope.can(request.user, PROBLEM_VERIFY),
+        },
+    )

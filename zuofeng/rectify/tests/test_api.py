@@ -165,3 +165,32 @@ def test_anonymous_and_admin_roles_are_refused(world):
     admin = _session(make_user("sys", ("system_admin", d.root)))
     assert admin.get(f"{api}/problems", timeout=10).status_code == 403
     admin.close()
+
+
+def test_inspections_over_http(world):
+    _d, lead, unit, other, api = world
+    body = {
+        "date": "2025-05-08",
+        "team": "第一检查组",
+        "method": "cross",
+        "targets": ["T", "U"],
+        "campaign": "校园餐",
+    }
+    assert unit.post(f"{api}/inspections", json=body, timeout=10).status_code == 403
+    assert (
+        lead.post(f"{api}/inspections", json={**body, "method": "x"}, timeout=10).status_code == 422
+    )
+    r = lead.post(f"{api}/inspections", json=body, timeout=10)
+    assert r.status_code == 201, r.text
+    inspection = r.json()
+    assert (inspection["targets"], inspection["campaign"]) == (["T", "U"], "校园餐")
+    r = lead.post(
+        f"{api}/inspections/{inspection['id']}/findings",
+        json={"unit": "U1", "description": "食堂账目不清"},
+        timeout=10,
+    )
+    assert r.status_code == 201 and r.json()["source"] == "正风肃纪检查"
+    assert [i["id"] for i in other.get(f"{api}/inspections", timeout=10).json()["items"]] == [
+        inspection["id"]
+    ]
+    assert unit.get(f"{api}/inspections/{inspection['id']}", timeout=10).status_code == 200
