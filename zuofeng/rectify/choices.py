@@ -2,15 +2,18 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ProblemState(models.TextChoices):
-    REGISTERED = "registered", _("登记")
-    ASSIGNED = "assigned", _("交办")
-    RECTIFYING = "rectifying", _("整改中")
-    SUBMITTED = "submitted", _("申请销号")
-    CLOSED = "closed", _("已销号")
-    LONG_TERM = "long_term", _("长期整改")
+    # A context of their own: in Chinese a state and the step that leads to it share a word
+    # (交办), in English they do not ("Assigned" / "Assign").
+    REGISTERED = "registered", pgettext_lazy("problem state", "登记")
+    ASSIGNED = "assigned", pgettext_lazy("problem state", "交办")
+    RECTIFYING = "rectifying", pgettext_lazy("problem state", "整改中")
+    SUBMITTED = "submitted", pgettext_lazy("problem state", "申请销号")
+    CLOSED = "closed", pgettext_lazy("problem state", "已销号")
+    LONG_TERM = "long_term", pgettext_lazy("problem state", "长期整改")
 
 
 OPEN_STATES = frozenset(

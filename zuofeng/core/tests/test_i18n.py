@@ -99,10 +99,12 @@ def test_login_page_in_english_by_cookie():
 
 
 @pytest.mark.django_db
-def test_login_page_in_english_by_accept_language():
+def test_browser_language_does_not_switch_the_product():
+    """An English-language browser on a district PC still gets Chinese until the user picks
+    English in the footer (docs/decisions.md, "Page language")."""
     page = get(Client(HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9"), LOGIN)
-    assert '<html lang="en"' in page
-    assert "Sign in" in page and "登录" not in page
+    assert '<html lang="zh-hans"' in page
+    assert "登录" in page and "Sign in" not in page
 
 
 @pytest.mark.django_db
