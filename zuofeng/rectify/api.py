@@ -12,10 +12,11 @@ from ninja.pagination import paginate
 from zuofeng.core.api import Input, Pagination
 from zuofeng.orgs import scope
 from zuofeng.orgs import selectors as org_selectors
+from zuofeng.rectify import rounds as round_rules
 from zuofeng.rectify import selectors, services
 from zuofeng.rectify.choices import InspectionMethod, KeyArea, Mode, ProblemState
 from zuofeng.rectify.models import Campaign, ProblemCategory, ProblemSource
-from zuofeng.rectify.permissions import PROBLEM_VERIFY, PROBLEM_VIEW
+from zuofeng.rectify.permissions import PROBLEM_VERIFY, PROBLEM_VIEW, ROUND_MANAGE
 
 router = Router(tags=["problems"])
 MAX_ID = 2**62
@@ -301,3 +302,76 @@ def add_finding(request, inspection_id: int, payload: FindingIn):
         category=_lookup(ProblemCategory, payload.category, "category"),
     )
     return 201, _detail(request.auth, selectors.problem_get(request.auth, problem.pk))
+
+
+class RoundOut(Schema):
+    id: int
+    org: str = Field(..., alias="org.code")
+    number: int
+    name: str
+    opened_on: dt.date
+    closed_on: dt.date | None
+
+
+class RoundIn(Input):
+    org: str = Field(..., min_length=1, max_length=32)
+    name: str = Field("", max_length=50)
+
+
+class UnitDiffOut(Schema):
+    unit: str = Field(..., alias="unit.code")
+    new: int
+    closed: int
+    carried_over: int
+    changed: int
+
+
+class RoundDiffOut(Schema):
+    a: int = Field(..., alias="a.pk")
+    b: int = Field(..., alias="b.pk")
+    new: list[int]
+    closed: list[int]
+    carried_over: list[int]
+    changed: list[int]
+    by_unit: list[UnitDiffOut]
+
+
+@router.get("/rounds", response=list[RoundOut], tags=["rounds"], summary="Rounds in view")
+def list_rounds(request):
+    scope.require(request.auth, PROBLEM_VIEW)
+    return list(round_rules.rounds_visible_to(request.auth))
+
+
+@router.post("/rounds", response={201: RoundOut}, tags=["rounds"], summary="Open a round")
+def open_round(request, payload: RoundIn):
+    scope.require(request.auth, ROUND_MANAGE)
+    org = org_selectors.org_get(request.auth, payload.org)
+    return 201, round_rules.round_open(actor=request.auth, org=org, name=payload.name)
+
+
+def _round(user, round_id: int):
+    if not 0 < round_id < MAX_ID:
+        raise Http404
+    found = round_rules.rounds_visible_to(user).filter(pk=round_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@router.post(
+    "/rounds/{round_id}/close",
+    response=RoundOut,
+    tags=["rounds"],
+    summary="Close a round: freeze the ledger's snapshot",
+)
+def close_round(request, round_id: int):
+    scope.require(request.auth, ROUND_MANAGE)
+    return round_rules.round_close(actor=request.auth, round_=_round(request.auth, round_id))
+
+
+@router.get(
+    "/rounds/diff", response=RoundDiffOut, tags=["rounds"], summary="Compare two closed rounds"
+)
+def diff_rounds(request, a: int, b: int):
+    scope.require(request.auth, PROBLEM_VIEW)
+    return round_rules.round_diff(request.auth, _round(request.auth, a), _round(request.auth, b))

@@ -1,8 +1,11 @@
 """Indicators of the problem ledger, over the responsible unit's subtree and a period."""
 
+from dataclasses import dataclass
+
 from django.db.models import F, Q
 
 from zuofeng.core.indicators import (
+    NO_FILTERS,
     CountIndicator,
     DistinctCountIndicator,
     IndicatorError,
@@ -11,6 +14,7 @@ from zuofeng.core.indicators import (
     lookup_filter,
     register,
 )
+from zuofeng.orgs.models import SEGMENT, subtree_q
 from zuofeng.rectify.choices import KeyArea
 from zuofeng.rectify.models import (
     Campaign,
@@ -18,6 +22,7 @@ from zuofeng.rectify.models import (
     Problem,
     ProblemCategory,
     ProblemSource,
+    Round,
 )
 
 _FLAG = {KeyArea.POWER: "key_power", KeyArea.FUNDS: "key_funds", KeyArea.RESOURCES: "key_resources"}
@@ -120,7 +125,49 @@ inspections = DistinctCountIndicator(
     distinct_field="pk",
 )
 
+
+@dataclass(frozen=True)
+class RoundsClosed(CountIndicator):
+    """Rounds closed in the period for the scope: a round of an org covers its whole subtree,
+    so a town counts the district's rounds as well as its own."""
+
+    def records(self, scope_path, period, filters=NO_FILTERS):
+        ancestors = [scope_path[:i] for i in range(SEGMENT, len(scope_path) + 1, SEGMENT)]
+        qs = Round.objects.filter(closed_on__gte=period.start, closed_on__lte=period.end)
+        return self._apply(
+            qs.filter(subtree_q(scope_path, "org__path") | Q(org__path__in=ancestors)), filters
+        )
+
+    def by_child(self, scope_path, width, period, filters=NO_FILTERS):
+        """The rounds at the scope or above count for every child; the rounds below the scope
+        count for the child whose subtree holds them (one grouped query)."""
+        from django.db.models import Count
+        from django.db.models.functions import Substr
+
+        from zuofeng.orgs.models import Org
+
+        qs = self.records(scope_path, period, filters)
+        shared = qs.filter(org__path__lte=scope_path).count()
+        below = dict(
+            qs.filter(org__path__gt=scope_path)
+            .annotate(p=Substr("org__path", 1, width))
+            .values("p")
+            .annotate(n=Count("pk"))
+            .values_list("p", "n")
+        )
+        children = Org.objects.filter(subtree_q(scope_path), depth=len(scope_path) // SEGMENT)
+        return {c: shared + below.get(c, 0) for c in children.values_list("path", flat=True)}
+
+
 register(
+    RoundsClosed(
+        "rectify.rounds_closed",
+        "完成动态更新轮次",
+        "轮",
+        "org__path",
+        {},
+        "统计期内结束的台账动态更新轮次（含上级组织的轮次）",
+    ),
     inspections,
     found,
     closed,

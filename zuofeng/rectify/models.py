@@ -239,3 +239,53 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Round(models.Model):
+    """A round of the ledger's dynamic update (三轮动态更新): closing it freezes a snapshot of every
+    problem in its org's subtree, so any two rounds can be compared later."""
+
+    org = models.ForeignKey(
+        Org, on_delete=models.PROTECT, related_name="rounds", verbose_name=_("范围")
+    )
+    number = models.PositiveSmallIntegerField(_("轮次"))
+    name = models.CharField(_("名称"), max_length=50)
+    opened_on = models.DateField(_("开始日期"))
+    closed_on = models.DateField(_("结束日期"), null=True, blank=True, db_index=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["org_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "number"], name="round_number_unique"),
+            # One open round per scope at a time.
+            models.UniqueConstraint(
+                fields=["org"], condition=Q(closed_on__isnull=True), name="round_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoundEntry(models.Model):
+    """One problem as it stood when its round closed."""
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="entries")
+    problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=16)
+    deadline = models.DateField(null=True)
+    closed_date = models.DateField(null=True)
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "problem"], name="round_entry_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}:{self.problem_id}"

@@ -7,6 +7,7 @@ PROBLEM_VIEW = "problem.view"
 PROBLEM_REGISTER = "problem.register"
 PROBLEM_VERIFY = "problem.verify"  # assign, return, close out: the lead office and inspectors
 PROBLEM_HANDLE = "problem.handle"  # sign for, submit for close-out: the responsible unit
+ROUND_MANAGE = "round.manage"  # open and close rounds of the ledger: the lead office
 
 R = Role
 UNIT_ROLES = frozenset({R.UNIT_ADMIN, R.BRANCH_SECRETARY})
@@ -23,3 +24,4 @@ def register() -> None:
     )
     register_action(PROBLEM_VERIFY, VERIFY_ROLES)
     register_action(PROBLEM_HANDLE, UNIT_ROLES)
+    register_action(ROUND_MANAGE, [R.LEAD_OFFICE])

@@ -10,6 +10,8 @@ urlpatterns = [
     path("problems/<int:pk>/evidence/", views.evidence, name="problem_evidence"),
     path("problems/<int:pk>/<str:action>/", views.transition, name="problem_transition"),
     path("inspections/", views.inspections, name="inspections"),
+    path("rounds/", views.rounds, name="rounds"),
+    path("rounds/diff/", views.round_diff, name="round_diff"),
     path("inspections/new/", views.inspection_new, name="inspection_new"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
 ]

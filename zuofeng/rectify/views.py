@@ -7,13 +7,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zuofeng.core.errors import Conflict
 from zuofeng.orgs import scope
 from zuofeng.orgs import selectors as org_selectors
+from zuofeng.orgs.models import Org
+from zuofeng.rectify import rounds as round_rules
 from zuofeng.rectify import selectors, services
 from zuofeng.rectify.choices import KeyArea
 from zuofeng.rectify.forms import (
@@ -24,7 +26,12 @@ from zuofeng.rectify.forms import (
     RegisterForm,
     TransitionForm,
 )
-from zuofeng.rectify.permissions import PROBLEM_REGISTER, PROBLEM_VERIFY, PROBLEM_VIEW
+from zuofeng.rectify.permissions import (
+    PROBLEM_REGISTER,
+    PROBLEM_VERIFY,
+    PROBLEM_VIEW,
+    ROUND_MANAGE,
+)
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -244,3 +251,59 @@ def inspection_detail(request, pk: int):
             "can_add": scope.can(request.user, PROBLEM_VERIFY),
         },
     )
+
+
+@login_required
+def rounds(request):
+    scope.require(request.user, PROBLEM_VIEW)
+    if request.method == "POST":
+        scope.require(request.user, ROUND_MANAGE)
+        try:
+            if request.POST.get("op") == "open":
+                org = org_selectors.org_get(request.user, request.POST.get("org", "")[:32])
+                round_rules.round_open(
+                    actor=request.user, org=org, name=request.POST.get("name", "")[:50]
+                )
+            elif request.POST.get("op") == "close":
+                target = get_object_or_404(
+                    round_rules.rounds_visible_to(request.user), pk=_int(request.POST.get("id"))
+                )
+                round_rules.round_close(actor=request.user, round_=target)
+            messages.success(request, _("操作成功"))
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        return redirect("rounds")
+    visible = list(round_rules.rounds_visible_to(request.user))
+    closed = [r for r in visible if r.closed_on]
+    home = scope.paths_for(request.user, ROUND_MANAGE)
+    return render(
+        request,
+        "rectify/rounds.html",
+        {
+            "rounds": visible,
+            "closed": closed,
+            "can_manage": bool(home),
+            "home_org": Org.objects.filter(path=home[0]).first() if home else None,
+        },
+    )
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+@login_required
+def round_diff(request):
+    scope.require(request.user, PROBLEM_VIEW)
+    visible = round_rules.rounds_visible_to(request.user)
+    a = get_object_or_404(visible, pk=_int(request.GET.get("a")))
+    b = get_object_or_404(visible, pk=_int(request.GET.get("b")))
+    try:
+        diff = round_rules.round_diff(request.user, a, b)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("rounds")
+    return render(request, "rectify/round_diff.html", {"diff": diff})

@@ -194,3 +194,31 @@ def test_inspections_over_http(world):
         inspection["id"]
     ]
     assert unit.get(f"{api}/inspections/{inspection['id']}", timeout=10).status_code == 200
+
+
+def test_rounds_over_http(world):
+    _d, lead, unit, _other, api = world
+    assert unit.post(f"{api}/rounds", json={"org": "D"}, timeout=10).status_code == 403
+    ids = []
+    for _ in range(2):
+        r = lead.post(f"{api}/rounds", json={"org": "D"}, timeout=10)
+        assert r.status_code == 201, r.text
+        assert lead.post(f"{api}/rounds", json={"org": "D"}, timeout=10).status_code == 422
+        closed = lead.post(f"{api}/rounds/{r.json()['id']}/close", timeout=10).json()
+        assert closed["closed_on"] is not None
+        ids.append(closed["id"])
+    diff = lead.get(f"{api}/rounds/diff", params={"a": ids[0], "b": ids[1]}, timeout=10).json()
+    assert diff == {
+        "a": ids[0],
+        "b": ids[1],
+        "new": [],
+        "closed": [],
+        "carried_over": [],
+        "changed": [],
+        "by_unit": [],
+    }
+    assert [r["name"] for r in unit.get(f"{api}/rounds", timeout=10).json()] == ["第1轮", "第2轮"]
+    assert (
+        lead.get(f"{api}/rounds/diff", params={"a": 999, "b": ids[1]}, timeout=10).status_code
+        == 404
+    )
