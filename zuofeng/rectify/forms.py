@@ -118,3 +118,26 @@ class FindingForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("问题类别"), required=False, queryset=ProblemCategory.objects.filter(active=True)
     )
+
+
+class CircularForm(forms.Form):
+    title = forms.CharField(label=_("标题"), max_length=100)
+    date = forms.DateField(label=_("印发日期"), widget=DATE)
+    issuer = forms.CharField(label=_("印发单位编码"), max_length=32)
+    campaign = forms.ModelChoiceField(
+        label=_("所属专项"), required=False, queryset=Campaign.objects.filter(active=True)
+    )
+    intro = forms.CharField(
+        label=_("导语"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    problems = forms.CharField(
+        label=_("通报问题编号（以、或逗号分隔）"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def problem_numbers(self) -> list[str]:
+        raw = (
+            self.cleaned_data["problems"].replace("，", "、").replace(",", "、").replace("\n", "、")
+        )
+        return [n.strip() for n in raw.split("、") if n.strip()]

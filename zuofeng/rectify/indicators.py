@@ -18,6 +18,7 @@ from zuofeng.orgs.models import SEGMENT, subtree_q
 from zuofeng.rectify.choices import KeyArea
 from zuofeng.rectify.models import (
     Campaign,
+    Circular,
     Inspection,
     Problem,
     ProblemCategory,
@@ -127,30 +128,28 @@ inspections = DistinctCountIndicator(
 
 
 @dataclass(frozen=True)
-class RoundsClosed(CountIndicator):
-    """Rounds closed in the period for the scope: a round of an org covers its whole subtree,
-    so a town counts the district's rounds as well as its own."""
+class IssuedAboveOrBelow(CountIndicator):
+    """Records issued by an org for its whole subtree (a round, a circular): a scope counts
+    those of its own subtree and those of the orgs above it."""
 
     def records(self, scope_path, period, filters=NO_FILTERS):
         ancestors = [scope_path[:i] for i in range(SEGMENT, len(scope_path) + 1, SEGMENT)]
-        qs = Round.objects.filter(closed_on__gte=period.start, closed_on__lte=period.end)
-        return self._apply(
-            qs.filter(subtree_q(scope_path, "org__path") | Q(org__path__in=ancestors)), filters
-        )
+        mine = subtree_q(scope_path, self.path_field) | Q(**{f"{self.path_field}__in": ancestors})
+        return self._apply(self.base(period).filter(mine), filters)
 
     def by_child(self, scope_path, width, period, filters=NO_FILTERS):
-        """The rounds at the scope or above count for every child; the rounds below the scope
-        count for the child whose subtree holds them (one grouped query)."""
+        """Those at the scope or above count for every child; those below, for the child whose
+        subtree holds them (one grouped query)."""
         from django.db.models import Count
         from django.db.models.functions import Substr
 
         from zuofeng.orgs.models import Org
 
         qs = self.records(scope_path, period, filters)
-        shared = qs.filter(org__path__lte=scope_path).count()
+        shared = qs.filter(**{f"{self.path_field}__lte": scope_path}).count()
         below = dict(
-            qs.filter(org__path__gt=scope_path)
-            .annotate(p=Substr("org__path", 1, width))
+            qs.filter(**{f"{self.path_field}__gt": scope_path})
+            .annotate(p=Substr(self.path_field, 1, width))
             .values("p")
             .annotate(n=Count("pk"))
             .values_list("p", "n")
@@ -160,13 +159,23 @@ class RoundsClosed(CountIndicator):
 
 
 register(
-    RoundsClosed(
+    IssuedAboveOrBelow(
         "rectify.rounds_closed",
         "完成动态更新轮次",
         "轮",
         "org__path",
         {},
         "统计期内结束的台账动态更新轮次（含上级组织的轮次）",
+        records_fn=lambda p: Round.objects.filter(closed_on__gte=p.start, closed_on__lte=p.end),
+    ),
+    IssuedAboveOrBelow(
+        "rectify.circulars",
+        "下发通报期数",
+        "期",
+        "issuer__path",
+        {"campaign": lookup_filter(Campaign, "campaign", "campaign")},
+        "统计期内印发的通报（含上级组织印发的通报）",
+        records_fn=lambda p: Circular.objects.filter(date__gte=p.start, date__lte=p.end),
     ),
     inspections,
     found,

@@ -289,3 +289,38 @@ class RoundEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round_id}:{self.problem_id}"
+
+
+class Circular(models.Model):
+    """A 通报 (第N期 of its year): issued by an org, citing problems and how they were handled."""
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    number = models.PositiveSmallIntegerField(_("期号"))
+    title = models.CharField(_("标题"), max_length=100)
+    date = models.DateField(_("印发日期"), db_index=True)
+    issuer = models.ForeignKey(
+        Org, on_delete=models.PROTECT, related_name="circulars", verbose_name=_("印发单位")
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="circulars",
+        verbose_name=_("所属专项"),
+    )
+    intro = models.TextField(_("导语"), blank=True)
+    problems = models.ManyToManyField(Problem, related_name="circulars", verbose_name=_("通报问题"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "number"], name="circular_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.year}年第{self.number}期）"

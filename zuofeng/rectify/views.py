@@ -15,10 +15,12 @@ from zuofeng.core.errors import Conflict
 from zuofeng.orgs import scope
 from zuofeng.orgs import selectors as org_selectors
 from zuofeng.orgs.models import Org
+from zuofeng.rectify import circulars as circular_rules
 from zuofeng.rectify import rounds as round_rules
 from zuofeng.rectify import selectors, services
 from zuofeng.rectify.choices import KeyArea
 from zuofeng.rectify.forms import (
+    CircularForm,
     EvidenceForm,
     FindingForm,
     InspectionForm,
@@ -307,3 +309,82 @@ def round_diff(request):
         messages.error(request, "；".join(exc.messages))
         return redirect("rounds")
     return render(request, "rectify/round_diff.html", {"diff": diff})
+
+
+@login_required
+def circulars(request):
+    scope.require(request.user, PROBLEM_VIEW)
+    page = Paginator(circular_rules.circulars_visible_to(request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "rectify/circulars.html",
+        {"page": page, "query": "", "can_issue": scope.can(request.user, PROBLEM_VERIFY)},
+    )
+
+
+@login_required
+def circular_new(request):
+    scope.require(request.user, PROBLEM_VERIFY)
+    form = CircularForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            issuer = org_selectors.org_get(request.user, d["issuer"].strip())
+            cited = list(
+                selectors.problems_visible_to(request.user)
+                .filter(number__in=form.problem_numbers())
+                .select_related("unit")
+            )
+            missing = set(form.problem_numbers()) - {p.number for p in cited}
+            if missing:
+                raise ValidationError(
+                    {
+                        "problems": _("问题编号不存在或不在管辖范围内：%(n)s")
+                        % {"n": "、".join(sorted(missing))}
+                    }
+                )
+            circular = circular_rules.circular_issue(
+                actor=request.user,
+                issuer=issuer,
+                title=d["title"],
+                date=d["date"],
+                problems=cited,
+                campaign=d["campaign"],
+                intro=d["intro"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect("circular_detail", pk=circular.pk)
+    return render(request, "rectify/circular_new.html", {"form": form})
+
+
+@login_required
+def circular_detail(request, pk: int):
+    scope.require(request.user, PROBLEM_VIEW)
+    circular = get_object_or_404(circular_rules.circulars_visible_to(request.user), pk=pk)
+    if request.GET.get("format") == "docx":
+        from io import BytesIO
+
+        from django.http import HttpResponse
+
+        buffer = BytesIO()
+        circular_rules.circular_document(circular).save(buffer)
+        response = HttpResponse(buffer.getvalue(), content_type=DOCX)
+        response["Content-Disposition"] = (
+            f"attachment; filename*=UTF-8''circular-{circular.year}-{circular.number}.docx"
+        )
+        return response
+    return render(
+        request,
+        "rectify/circular_detail.html",
+        {
+            "circular": circular,
+            "problems": circular.problems.select_related("unit").order_by("unit__path", "number"),
+        },
+    )
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
