@@ -12,6 +12,7 @@ from ninja.pagination import paginate
 from zuofeng.core.api import Input, Pagination
 from zuofeng.orgs import scope
 from zuofeng.orgs import selectors as org_selectors
+from zuofeng.rectify import circulars as circular_rules
 from zuofeng.rectify import rounds as round_rules
 from zuofeng.rectify import selectors, services
 from zuofeng.rectify.choices import InspectionMethod, KeyArea, Mode, ProblemState
@@ -375,3 +376,84 @@ def close_round(request, round_id: int):
 def diff_rounds(request, a: int, b: int):
     scope.require(request.auth, PROBLEM_VIEW)
     return round_rules.round_diff(request.auth, _round(request.auth, a), _round(request.auth, b))
+
+
+class CircularOut(Schema):
+    id: int
+    year: int
+    number: int
+    title: str
+    date: dt.date
+    issuer: str = Field(..., alias="issuer.code")
+    campaign: str | None = Field(None, alias="campaign.name")
+    intro: str
+    problems: list[str]
+
+    @staticmethod
+    def resolve_problems(obj) -> list[str]:
+        return [p.number for p in obj.problems.order_by("number")]
+
+
+class CircularIn(Input):
+    title: str = Field(..., min_length=1, max_length=100)
+    date: dt.date
+    issuer: str = Field(..., min_length=1, max_length=32)
+    problems: list[str] = Field(..., min_length=1, max_length=500)
+    campaign: str = Field("", max_length=64)
+    intro: str = Field("", max_length=4000)
+
+
+@router.get(
+    "/circulars", response=list[CircularOut], tags=["circulars"], summary="Circulars in view"
+)
+@paginate(Pagination)
+def list_circulars(request):
+    scope.require(request.auth, PROBLEM_VIEW)
+    return circular_rules.circulars_visible_to(request.auth).prefetch_related("problems")
+
+
+@router.get(
+    "/circulars/{circular_id}",
+    response=CircularOut,
+    tags=["circulars"],
+    summary="One circular (its Word document: the page's ?format=docx)",
+)
+def get_circular(request, circular_id: int):
+    scope.require(request.auth, PROBLEM_VIEW)
+    if not 0 < circular_id < MAX_ID:
+        raise Http404
+    found = circular_rules.circulars_visible_to(request.auth).filter(pk=circular_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@router.post(
+    "/circulars",
+    response={201: CircularOut},
+    tags=["circulars"],
+    summary="Issue the next circular of the year",
+)
+def issue_circular(request, payload: CircularIn):
+    scope.require(request.auth, PROBLEM_VERIFY)
+    issuer = org_selectors.org_get(request.auth, payload.issuer)
+    cited = list(
+        selectors.problems_visible_to(request.auth)
+        .filter(number__in=payload.problems)
+        .select_related("unit")
+    )
+    missing = set(payload.problems) - {p.number for p in cited}
+    if missing:
+        raise ValidationError(
+            {"problems": f"问题编号不存在或不在管辖范围内：{'、'.join(sorted(missing))}"}
+        )
+    circular = circular_rules.circular_issue(
+        actor=request.auth,
+        issuer=issuer,
+        title=payload.title,
+        date=payload.date,
+        problems=cited,
+        campaign=_lookup(Campaign, payload.campaign, "campaign"),
+        intro=payload.intro,
+    )
+    return 201, circular

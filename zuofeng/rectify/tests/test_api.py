@@ -222,3 +222,28 @@ def test_rounds_over_http(world):
         lead.get(f"{api}/rounds/diff", params={"a": 999, "b": ids[1]}, timeout=10).status_code
         == 404
     )
+
+
+def test_circulars_over_http(world):
+    _d, lead, unit, other, api = world
+    body = {
+        "description": "公车私用",
+        "source": "正风肃纪检查",
+        "found_date": "2025-05-06",
+        "unit": "T1",
+    }
+    number = lead.post(f"{api}/problems", json=body, timeout=10).json()["number"]
+    circular = {
+        "title": "关于公车私用问题的通报",
+        "date": "2025-06-01",
+        "issuer": "D",
+        "problems": [number],
+    }
+    assert unit.post(f"{api}/circulars", json=circular, timeout=10).status_code == 403
+    bad = lead.post(f"{api}/circulars", json={**circular, "problems": ["ZG-NOPE"]}, timeout=10)
+    assert bad.status_code == 422 and "problems" in bad.json()["errors"]
+    r = lead.post(f"{api}/circulars", json=circular, timeout=10)
+    assert r.status_code == 201, r.text
+    assert (r.json()["year"], r.json()["number"], r.json()["problems"]) == (2025, 1, [number])
+    assert other.get(f"{api}/circulars", timeout=10).json()["count"] == 1  # issued above it
+    assert unit.get(f"{api}/circulars/{r.json()['id']}", timeout=10).status_code == 200
