@@ -132,13 +132,76 @@ def _exists() -> bool:
     return Problem.objects.filter(number="ZG-2025-00001").exists()
 
 
+INSPECTIONS = 57
+TEAMS = ["区纪委监委第一检查组", "区纪委监委第二检查组", "区委作风办暗访组", "区委巡察办交叉检查组"]
+METHODS = ["open", "covert", "cross"]
+ROUNDS = [
+    (dt.date(2025, 3, 1), dt.date(2025, 5, 31)),
+    (dt.date(2025, 6, 1), dt.date(2025, 7, 31)),
+    (dt.date(2025, 8, 1), dt.date(2025, 9, 30)),
+]
+CIRCULARS = [
+    (dt.date(2025, 5, 15), "关于近期正风肃纪检查发现问题的通报"),
+    (dt.date(2025, 7, 15), "关于违规吃喝和公车私用问题的通报"),
+    (dt.date(2025, 9, 20), "关于作风建设典型问题的通报"),
+]
+
+
+def _inspections(root: Org) -> None:
+    """57 inspections, each of the units whose problems it found (the 115 of the ledger)."""
+    from zuofeng.rectify import services
+    from zuofeng.rectify.models import Problem
+
+    found = list(
+        Problem.objects.filter(
+            source__name="正风肃纪检查", found_date__gte=START, found_date__lte=END
+        )
+        .select_related("unit")
+        .order_by("found_date", "number")
+    )
+    rng = random.Random(SEED + 1)
+    size = len(found) // INSPECTIONS
+    for i in range(INSPECTIONS):
+        group = found[i * size : (i + 1) * size] if i < INSPECTIONS - 1 else found[i * size :]
+        targets = list({p.unit.pk: p.unit for p in group}.values())
+        inspection = services.inspection_create(
+            actor=None,
+            date=group[0].found_date,
+            team=rng.choice(TEAMS),
+            method=rng.choice(METHODS),
+            targets=targets,
+            campaign=group[0].campaign,
+            summary=f"检查发现问题{len(group)}个，已全部录入问题台账。",
+        )
+        services.inspection_attach(actor=None, inspection=inspection, problems=group)
+
+
+def _rounds_and_circulars(root: Org) -> None:
+    from zuofeng.rectify import circulars, rounds
+    from zuofeng.rectify.models import Problem
+
+    for opened, closed in ROUNDS:
+        r = rounds.round_open(actor=None, org=root, opened_on=opened)
+        rounds.round_close(actor=None, round_=r, closed_on=closed)
+    inspected = Problem.objects.filter(source__name="正风肃纪检查").select_related("unit")
+    for day, title in CIRCULARS:
+        cited = list(inspected.filter(found_date__lte=day).order_by("-found_date")[:6])
+        circulars.circular_issue(actor=None, issuer=root, title=title, date=day, problems=cited)
+
+
 def _build() -> str:
     from zuofeng.core.sheets import run_import
     from zuofeng.rectify.sweeps import sweep
 
     report = run_import("problems", rows(timezone.localdate()))
+    root = Org.objects.get(parent__isnull=True)
+    _inspections(root)
+    _rounds_and_circulars(root)
     sweep(timezone.localdate())
-    return f"problem ledger: {report.created} problems"
+    return (
+        f"problem ledger: {report.created} problems, {INSPECTIONS} inspections, "
+        f"{len(ROUNDS)} closed rounds, {len(CIRCULARS)} circulars"
+    )
 
 
 demo.register("rectify", exists=_exists, build=_build)

@@ -342,3 +342,40 @@ def inspection_add_finding(
         inspection=inspection,
         **extra,
     )
+
+
+@transaction.atomic
+def inspection_attach(*, actor, inspection: Inspection, problems: list[Problem]) -> int:
+    """Link problems already in the ledger (e.g. imported) to the inspection that found them;
+    each must belong to an inspected unit or one below it."""
+    from zuofeng.rectify.permissions import PROBLEM_VERIFY
+
+    targets = list(inspection.targets.all())
+    if actor is not None:
+        for org in targets:
+            if not scope.can_at(actor, PROBLEM_VERIFY, org.path):
+                raise PermissionDenied
+    outside = [
+        p.number for p in problems if not any(p.unit.path.startswith(t.path) for t in targets)
+    ]
+    if outside:
+        raise ValidationError(
+            {
+                "problems": _("以下问题的责任单位不是本次检查的检查对象：%(n)s")
+                % {"n": "、".join(outside)}
+            }
+        )
+    pks = [p.pk for p in problems]
+    changed = (
+        Problem.objects.filter(pk__in=pks)
+        .exclude(inspection=inspection)
+        .update(inspection=inspection)
+    )
+    audit.record(
+        actor=actor if actor is not None else "cli",
+        action="inspection.attach",
+        obj=inspection,
+        org_path=min(t.path for t in targets),
+        after={"problems": sorted(p.number for p in problems), "changed": changed},
+    )
+    return changed
