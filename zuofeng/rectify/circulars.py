@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -18,7 +17,8 @@ from zuofeng.orgs import scope
 from zuofeng.orgs.models import Org
 from zuofeng.rectify.choices import ProblemState
 from zuofeng.rectify.models import Campaign, Circular, Problem
-from zuofeng.rectify.permissions import PROBLEM_VERIFY, PROBLEM_VIEW
+from zuofeng.rectify.permissions import PROBLEM_VIEW
+from zuofeng.rectify.services import authorize_verify
 
 _DIGITS = "零一二三四五六七八九"
 
@@ -50,11 +50,7 @@ def circular_issue(
     intro: str = "",
 ) -> Circular:
     """Issue the next 通报 of the year, citing problems of the issuer's subtree."""
-    if actor is not None:
-        if not scope.can_at(actor, PROBLEM_VIEW, issuer.path):
-            raise Http404
-        if not scope.can_at(actor, PROBLEM_VERIFY, issuer.path):
-            raise PermissionDenied
+    authorize_verify(actor, issuer)
     if not problems:
         raise ValidationError({"problems": _("请至少选择一个通报问题")})
     outside = [p.number for p in problems if not p.unit.path.startswith(issuer.path)]

@@ -12,32 +12,34 @@ from zuofeng.orgs.models import Org, subtrees_q
 from zuofeng.rectify.choices import InspectionMethod, Mode, ProblemState
 
 
-class ProblemSource(models.Model):
-    """Where a problem was found (巡视巡察, 审计监督, …): a configurable list."""
+class ListEntry(models.Model):
+    """An entry of a configurable list that an administrator edits: a name, an order, and
+    `active` (retired entries stay for the records that use them)."""
 
     name = models.CharField(_("名称"), max_length=32, unique=True)
     sort_order = models.IntegerField(default=0)
     active = models.BooleanField(default=True)
 
     class Meta:
+        abstract = True
         ordering = ["sort_order", "id"]
 
     def __str__(self) -> str:
         return self.name
 
 
-class ProblemCategory(models.Model):
-    """What kind of problem (形式主义, 不作为, …): a configurable list."""
+class ProblemSource(ListEntry):
+    """Where a problem was found (巡视巡察, 审计监督, …)."""
 
-    name = models.CharField(_("名称"), max_length=32, unique=True)
-    sort_order = models.IntegerField(default=0)
-    active = models.BooleanField(default=True)
+    class Meta(ListEntry.Meta):
+        pass
 
-    class Meta:
-        ordering = ["sort_order", "id"]
 
-    def __str__(self) -> str:
-        return self.name
+class ProblemCategory(ListEntry):
+    """What kind of problem (形式主义, 不作为, …)."""
+
+    class Meta(ListEntry.Meta):
+        pass
 
 
 class Campaign(models.Model):

@@ -68,6 +68,18 @@ def _authorize_view(actor, unit: Org) -> None:
         raise Http404
 
 
+def authorize_verify(actor, org: Org) -> None:
+    """The lead office's and inspectors' work at an org: 404 out of view, 403 without the
+    role (the command line may do anything)."""
+    from zuofeng.rectify.permissions import PROBLEM_VERIFY
+
+    if actor is None:
+        return
+    _authorize_view(actor, org)
+    if not scope.can_at(actor, PROBLEM_VERIFY, org.path):
+        raise PermissionDenied
+
+
 @transaction.atomic
 def problem_register(
     *,
@@ -285,15 +297,11 @@ def inspection_create(
 ) -> Inspection:
     """Record an inspection of target units, each inside the actor's scope (lead office or
     inspector)."""
-    from zuofeng.rectify.permissions import PROBLEM_VERIFY
 
     if not targets:
         raise ValidationError({"targets": _("请至少选择一个检查对象")})
-    if actor is not None:
-        for org in targets:
-            _authorize_view(actor, org)
-            if not scope.can_at(actor, PROBLEM_VERIFY, org.path):
-                raise PermissionDenied
+    for org in targets:
+        authorize_verify(actor, org)
     if date > timezone.localdate():
         raise ValidationError({"date": _("检查日期不能晚于今天")})
     inspection = Inspection(
@@ -348,13 +356,9 @@ def inspection_add_finding(
 def inspection_attach(*, actor, inspection: Inspection, problems: list[Problem]) -> int:
     """Link problems already in the ledger (e.g. imported) to the inspection that found them;
     each must belong to an inspected unit or one below it."""
-    from zuofeng.rectify.permissions import PROBLEM_VERIFY
-
     targets = list(inspection.targets.all())
-    if actor is not None:
-        for org in targets:
-            if not scope.can_at(actor, PROBLEM_VERIFY, org.path):
-                raise PermissionDenied
+    for org in targets:
+        authorize_verify(actor, org)
     outside = [
         p.number for p in problems if not any(p.unit.path.startswith(t.path) for t in targets)
     ]
