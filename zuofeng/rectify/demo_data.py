@@ -189,6 +189,63 @@ def _rounds_and_circulars(root: Org) -> None:
         circulars.circular_issue(actor=None, issuer=root, title=title, date=day, problems=cited)
 
 
+LEADER_PROJECTS = 43
+LEADERS = [
+    "区委书记",
+    "区长",
+    "区委副书记",
+    "常务副区长",
+    "区纪委书记",
+    "区委组织部部长",
+    "区委宣传部部长",
+    "区委政法委书记",
+    "区委统战部部长",
+    "副区长",
+]
+PROJECT_TOPICS = [
+    "违规吃喝专项整治",
+    "公车私用治理",
+    "涉企检查规范化",
+    "窗口服务作风提升",
+    "基层减负专项行动",
+    "村级工程项目规范管理",
+    "校园餐突出问题整治",
+    "养老服务资金监管",
+    "医保基金使用监管",
+    "殡葬领域突出问题整治",
+    "农村集体“三资”清理",
+    "乡村振兴资金绩效",
+    "两违整治攻坚",
+    "政府采购规范化",
+]
+
+
+def _leader_projects(root: Org) -> None:
+    """43 projects led by district leaders, each grouping up to four problems of its unit."""
+    from zuofeng.rectify import projects
+    from zuofeng.rectify.models import Problem
+
+    rng = random.Random(SEED + 2)
+    owners = list(Org.objects.filter(parent=root).order_by("sort_order", "code"))
+    for i in range(LEADER_PROJECTS):
+        owner = owners[i % len(owners)]
+        mine = list(
+            Problem.objects.filter(unit__path__startswith=owner.path)
+            .select_related("unit")
+            .order_by("number")[:4]
+        )
+        started = _date(rng, START, dt.date(2025, 6, 30))
+        projects.project_create(
+            actor=None,
+            title=f"{owner.label}{rng.choice(PROJECT_TOPICS)}",
+            leader=rng.choice(LEADERS),
+            owner=owner,
+            started_on=started,
+            due_on=started + dt.timedelta(days=rng.choice([90, 120, 180])),
+            problems=mine,
+        )
+
+
 def _build() -> str:
     from zuofeng.core.sheets import run_import
     from zuofeng.rectify.sweeps import sweep
@@ -197,6 +254,7 @@ def _build() -> str:
     root = Org.objects.get(parent__isnull=True)
     _inspections(root)
     _rounds_and_circulars(root)
+    _leader_projects(root)
     sweep(timezone.localdate())
     return (
         f"problem ledger: {report.created} problems, {INSPECTIONS} inspections, "

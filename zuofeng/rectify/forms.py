@@ -141,3 +141,26 @@ class CircularForm(forms.Form):
             self.cleaned_data["problems"].replace("，", "、").replace(",", "、").replace("\n", "、")
         )
         return [n.strip() for n in raw.split("、") if n.strip()]
+
+
+class LeaderProjectForm(forms.Form):
+    title = forms.CharField(label=_("项目名称"), max_length=100)
+    leader = forms.CharField(label=_("领衔领导"), max_length=50)
+    owner = forms.CharField(label=_("牵头单位编码"), max_length=32)
+    started_on = forms.DateField(label=_("启动日期"), widget=DATE)
+    due_on = forms.DateField(label=_("计划完成日期"), required=False, widget=DATE)
+    campaign = forms.ModelChoiceField(
+        label=_("所属专项"), required=False, queryset=Campaign.objects.filter(active=True)
+    )
+    problems = forms.CharField(
+        label=_("整治问题编号（以、或逗号分隔）"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def problem_numbers(self) -> list[str]:
+        raw = (
+            self.cleaned_data["problems"].replace("，", "、").replace(",", "、").replace("\n", "、")
+        )
+        return [n.strip() for n in raw.split("、") if n.strip()]

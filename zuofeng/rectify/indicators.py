@@ -20,6 +20,7 @@ from zuofeng.rectify.models import (
     Campaign,
     Circular,
     Inspection,
+    LeaderProject,
     Problem,
     ProblemCategory,
     ProblemSource,
@@ -159,6 +160,17 @@ class IssuedAboveOrBelow(CountIndicator):
 
 
 register(
+    CountIndicator(
+        "rectify.leader_projects",
+        "区领导领衔整治项目数",
+        "个",
+        "owner__path",
+        {"campaign": lookup_filter(Campaign, "campaign", "campaign")},
+        "启动日期在统计期内、牵头单位在范围内的领导领衔整治项目",
+        records_fn=lambda p: LeaderProject.objects.filter(
+            started_on__gte=p.start, started_on__lte=p.end
+        ),
+    ),
     IssuedAboveOrBelow(
         "rectify.rounds_closed",
         "完成动态更新轮次",

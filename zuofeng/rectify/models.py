@@ -326,3 +326,41 @@ class Circular(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title}（{self.year}年第{self.number}期）"
+
+
+class LeaderProject(models.Model):
+    """A rectification project led by a district leader (区领导领衔整治项目): the leader, the
+    units, and the problems it groups; its progress is the share of them closed out."""
+
+    title = models.CharField(_("项目名称"), max_length=100)
+    leader = models.CharField(_("领衔领导"), max_length=50)
+    owner = models.ForeignKey(
+        Org, on_delete=models.PROTECT, related_name="leader_projects", verbose_name=_("牵头单位")
+    )
+    units = models.ManyToManyField(Org, related_name="+", blank=True, verbose_name=_("参与单位"))
+    problems = models.ManyToManyField(
+        Problem, related_name="leader_projects", blank=True, verbose_name=_("整治问题")
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leader_projects",
+        verbose_name=_("所属专项"),
+    )
+    started_on = models.DateField(_("启动日期"), db_index=True)
+    due_on = models.DateField(_("计划完成日期"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["started_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_on__isnull=True) | Q(due_on__gte=models.F("started_on")),
+                name="leader_project_due_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.leader}：{self.title}"

@@ -11,6 +11,7 @@ urlpatterns = [
     path("problems/<int:pk>/<str:action>/", views.transition, name="problem_transition"),
     path("inspections/", views.inspections, name="inspections"),
     path("rounds/", views.rounds, name="rounds"),
+    path("leader-projects/", views.leader_projects, name="leader_projects"),
     path("circulars/", views.circulars, name="circulars"),
     path("circulars/new/", views.circular_new, name="circular_new"),
     path("circulars/<int:pk>/", views.circular_detail, name="circular_detail"),

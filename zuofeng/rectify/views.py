@@ -16,6 +16,7 @@ from zuofeng.orgs import scope
 from zuofeng.orgs import selectors as org_selectors
 from zuofeng.orgs.models import Org
 from zuofeng.rectify import circulars as circular_rules
+from zuofeng.rectify import projects as project_rules
 from zuofeng.rectify import rounds as round_rules
 from zuofeng.rectify import selectors, services
 from zuofeng.rectify.choices import KeyArea
@@ -24,6 +25,7 @@ from zuofeng.rectify.forms import (
     EvidenceForm,
     FindingForm,
     InspectionForm,
+    LeaderProjectForm,
     LedgerFilterForm,
     RegisterForm,
     TransitionForm,
@@ -332,19 +334,7 @@ def circular_new(request):
         d = form.cleaned_data
         try:
             issuer = org_selectors.org_get(request.user, d["issuer"].strip())
-            cited = list(
-                selectors.problems_visible_to(request.user)
-                .filter(number__in=form.problem_numbers())
-                .select_related("unit")
-            )
-            missing = set(form.problem_numbers()) - {p.number for p in cited}
-            if missing:
-                raise ValidationError(
-                    {
-                        "problems": _("问题编号不存在或不在管辖范围内：%(n)s")
-                        % {"n": "、".join(sorted(missing))}
-                    }
-                )
+            cited = _cited(request.user, form.problem_numbers())
             circular = circular_rules.circular_issue(
                 actor=request.user,
                 issuer=issuer,
@@ -388,3 +378,59 @@ def circular_detail(request, pk: int):
 
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _cited(user, numbers: list[str]) -> list:
+    """Problems by number, all visible to the user, else a validation error naming the rest."""
+    cited = list(
+        selectors.problems_visible_to(user).filter(number__in=numbers).select_related("unit")
+    )
+    missing = set(numbers) - {p.number for p in cited}
+    if missing:
+        raise ValidationError(
+            {
+                "problems": _("问题编号不存在或不在管辖范围内：%(n)s")
+                % {"n": "、".join(sorted(missing))}
+            }
+        )
+    return cited
+
+
+@login_required
+def leader_projects(request):
+    scope.require(request.user, PROBLEM_VIEW)
+    form = LeaderProjectForm(request.POST or None)
+    if request.method == "POST":
+        scope.require(request.user, PROBLEM_VERIFY)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                owner = org_selectors.org_get(request.user, d["owner"].strip())
+                project_rules.project_create(
+                    actor=request.user,
+                    title=d["title"],
+                    leader=d["leader"],
+                    owner=owner,
+                    started_on=d["started_on"],
+                    due_on=d["due_on"],
+                    campaign=d["campaign"],
+                    problems=_cited(request.user, form.problem_numbers()),
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("已保存"))
+                return redirect("leader_projects")
+    page = Paginator(project_rules.projects_visible_to(request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "rectify/leader_projects.html",
+        {
+            "page": page,
+            "query": "",
+            "form": form,
+            "can_create": scope.can(request.user, PROBLEM_VERIFY),
+        },
+    )

@@ -24,7 +24,8 @@ def test_demo_ledger_rows_are_deterministic(district):
 
 
 def test_demo_ledger_reproduces_the_reports_figures(district):
-    """The report: 正风肃纪检查57次, 下发通报3期, 发现并推动问题整改115个, 三轮问题动态更新."""
+    """The report: 区领导领衔推进整治项目43个, 正风肃纪检查57次, 下发通报3期,
+    发现并推动问题整改115个, 完成三轮问题动态更新."""
     assert not demo_data._exists()
     demo_data._build()
     assert demo_data._exists()
@@ -34,4 +35,5 @@ def test_demo_ledger_reproduces_the_reports_figures(district):
     assert value(root, "rectify.inspections") == 57
     assert value(root, "rectify.circulars") == 3
     assert value(root, "rectify.rounds_closed") == 3
+    assert value(root, "rectify.leader_projects") == 43
     assert Problem.objects.filter(source__name="正风肃纪检查", inspection__isnull=True).count() == 0
