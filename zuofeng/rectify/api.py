@@ -13,6 +13,7 @@ from zuofeng.core.api import Input, Pagination
 from zuofeng.orgs import scope
 from zuofeng.orgs import selectors as org_selectors
 from zuofeng.rectify import circulars as circular_rules
+from zuofeng.rectify import projects as project_rules
 from zuofeng.rectify import rounds as round_rules
 from zuofeng.rectify import selectors, services
 from zuofeng.rectify.choices import InspectionMethod, KeyArea, Mode, ProblemState
@@ -457,3 +458,69 @@ def issue_circular(request, payload: CircularIn):
         intro=payload.intro,
     )
     return 201, circular
+
+
+class LeaderProjectOut(Schema):
+    id: int
+    title: str
+    leader: str
+    owner: str = Field(..., alias="owner.code")
+    started_on: dt.date
+    due_on: dt.date | None
+    campaign: str | None = Field(None, alias="campaign.name")
+    total: int
+    closed: int
+
+
+class LeaderProjectIn(Input):
+    title: str = Field(..., min_length=1, max_length=100)
+    leader: str = Field(..., min_length=1, max_length=50)
+    owner: str = Field(..., min_length=1, max_length=32)
+    started_on: dt.date
+    due_on: dt.date | None = None
+    campaign: str = Field("", max_length=64)
+    problems: list[str] = Field([], max_length=500)
+
+
+@router.get(
+    "/leader-projects",
+    response=list[LeaderProjectOut],
+    tags=["leader projects"],
+    summary="Leader-led rectification projects in view, with their progress",
+)
+@paginate(Pagination)
+def list_leader_projects(request):
+    scope.require(request.auth, PROBLEM_VIEW)
+    return project_rules.projects_visible_to(request.auth)
+
+
+@router.post(
+    "/leader-projects",
+    response={201: LeaderProjectOut},
+    tags=["leader projects"],
+    summary="Set up a leader-led project",
+)
+def create_leader_project(request, payload: LeaderProjectIn):
+    scope.require(request.auth, PROBLEM_VERIFY)
+    owner = org_selectors.org_get(request.auth, payload.owner)
+    cited = list(
+        selectors.problems_visible_to(request.auth)
+        .filter(number__in=payload.problems)
+        .select_related("unit")
+    )
+    missing = set(payload.problems) - {p.number for p in cited}
+    if missing:
+        raise ValidationError(
+            {"problems": f"问题编号不存在或不在管辖范围内：{'、'.join(sorted(missing))}"}
+        )
+    project = project_rules.project_create(
+        actor=request.auth,
+        title=payload.title,
+        leader=payload.leader,
+        owner=owner,
+        started_on=payload.started_on,
+        due_on=payload.due_on,
+        problems=cited,
+        campaign=_lookup(Campaign, payload.campaign, "campaign"),
+    )
+    return 201, project_rules.projects_visible_to(request.auth).get(pk=project.pk)

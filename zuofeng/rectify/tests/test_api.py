@@ -247,3 +247,25 @@ def test_circulars_over_http(world):
     assert (r.json()["year"], r.json()["number"], r.json()["problems"]) == (2025, 1, [number])
     assert other.get(f"{api}/circulars", timeout=10).json()["count"] == 1  # issued above it
     assert unit.get(f"{api}/circulars/{r.json()['id']}", timeout=10).status_code == 200
+
+
+def test_leader_projects_over_http(world):
+    _d, lead, unit, other, api = world
+    number = lead.post(
+        f"{api}/problems",
+        json={"description": "x", "source": "自查", "found_date": "2025-05-06", "unit": "T1"},
+        timeout=10,
+    ).json()["number"]
+    body = {
+        "title": "村级工程规范",
+        "leader": "区长",
+        "owner": "T",
+        "started_on": "2025-05-01",
+        "problems": [number],
+    }
+    assert unit.post(f"{api}/leader-projects", json=body, timeout=10).status_code == 403
+    r = lead.post(f"{api}/leader-projects", json=body, timeout=10)
+    assert r.status_code == 201, r.text
+    assert (r.json()["total"], r.json()["closed"]) == (1, 0)
+    assert other.get(f"{api}/leader-projects", timeout=10).json()["count"] == 0
+    assert unit.get(f"{api}/leader-projects", timeout=10).json()["count"] == 1
