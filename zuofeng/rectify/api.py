@@ -58,9 +58,17 @@ class EventOut(Schema):
     note: str
 
 
+class NoticeOut(Schema):
+    level: int
+    issued_on: dt.date
+    text: str
+
+
 class ProblemDetail(ProblemOut):
     timeline: list[EventOut]
     actions: list[str]
+    notices: list[NoticeOut] = Field(..., alias="notice_list")
+    notice_proposed: int
 
 
 class LedgerQuery(Input):
@@ -118,6 +126,7 @@ def _detail(user, problem):
     """The problem with its timeline and the steps this user may take next."""
     problem.timeline = list(selectors.problem_timeline(problem))
     problem.actions = [t.action for t in selectors.available_actions(user, problem)]
+    problem.notice_list = list(problem.notices.all())
     return problem
 
 
@@ -524,3 +533,24 @@ def create_leader_project(request, payload: LeaderProjectIn):
         campaign=_lookup(Campaign, payload.campaign, "campaign"),
     )
     return 201, project_rules.projects_visible_to(request.auth).get(pk=project.pk)
+
+
+class NoticeIn(Input):
+    level: int = Field(..., ge=1, le=4, description="1 督办通知书, 2 提醒书, 3 告诫书, 4 问责书")
+    text: str = Field("", max_length=4000)
+
+
+@router.post(
+    "/problems/{problem_id}/notices",
+    response={201: ProblemDetail},
+    summary="Issue an escalation notice (each a step above the last)",
+)
+def issue_notice(request, problem_id: int, payload: NoticeIn):
+    scope.require(request.auth, PROBLEM_VERIFY)
+    if not 0 < problem_id < MAX_ID:
+        raise Http404
+    problem = selectors.problem_get(request.auth, problem_id)
+    services.notice_issue(
+        actor=request.auth, problem=problem, level=payload.level, text=payload.text
+    )
+    return 201, _detail(request.auth, selectors.problem_get(request.auth, problem_id))

@@ -56,3 +56,21 @@ class InspectionMethod(models.TextChoices):
     OPEN = "open", _("明察")
     COVERT = "covert", _("暗访")
     CROSS = "cross", _("交叉检查")
+
+
+class NoticeLevel(models.IntegerChoices):
+    """Escalation notices, in order (临颍 "五书制" practice): each a step up from the last."""
+
+    SUPERVISE = 1, _("督办通知书")
+    REMIND = 2, _("提醒书")
+    WARN = 3, _("告诫书")
+    ACCOUNTABILITY = 4, _("问责书")
+
+
+# Days past the deadline after which the sweeper proposes each level (configurable later).
+NOTICE_THRESHOLDS = {
+    NoticeLevel.SUPERVISE: 0,
+    NoticeLevel.REMIND: 10,
+    NoticeLevel.WARN: 20,
+    NoticeLevel.ACCOUNTABILITY: 30,
+}

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zuofeng.core.models import LoopRecord
 from zuofeng.orgs.models import Org, subtrees_q
-from zuofeng.rectify.choices import InspectionMethod, Mode, ProblemState
+from zuofeng.rectify.choices import InspectionMethod, Mode, NoticeLevel, ProblemState
 
 
 class ListEntry(models.Model):
@@ -151,6 +151,10 @@ class Problem(LoopRecord):
         _("状态"), max_length=16, choices=ProblemState.choices, default=ProblemState.REGISTERED
     )
     assigned_date = models.DateField(_("交办日期"), null=True, blank=True)
+    notice_level = models.PositiveSmallIntegerField(_("已下发督办文书"), default=0)
+    notice_proposed = models.PositiveSmallIntegerField(
+        _("建议下发督办文书"), choices=[(0, "—"), *NoticeLevel.choices], default=0, db_index=True
+    )
     result = models.TextField(_("整改结果"), blank=True)
     closed_date = models.DateField(_("销号日期"), null=True, blank=True, db_index=True)
     verifier = models.ForeignKey(
@@ -364,3 +368,28 @@ class LeaderProject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.leader}：{self.title}"
+
+
+class EscalationNotice(models.Model):
+    """A notice against an overdue or stalled problem: 督办通知书 → 提醒书 → 告诫书 → 问责书."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="notices")
+    level = models.PositiveSmallIntegerField(_("文书"), choices=NoticeLevel.choices)
+    issued_on = models.DateField(_("下发日期"))
+    text = models.TextField(_("内容"), blank=True)
+    issuer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["problem_id", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["problem", "level"], name="notice_once_per_level"),
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=4), name="notice_level_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.problem_id} {self.get_level_display()}"

@@ -15,9 +15,10 @@ from zuofeng.core import audit, counters, loops
 from zuofeng.core.calendar import WorkCalendar
 from zuofeng.orgs import scope
 from zuofeng.orgs.models import Org
-from zuofeng.rectify.choices import Mode, ProblemState
+from zuofeng.rectify.choices import NOTICE_THRESHOLDS, OPEN_STATES, Mode, NoticeLevel, ProblemState
 from zuofeng.rectify.models import (
     Campaign,
+    EscalationNotice,
     Evidence,
     Inspection,
     Problem,
@@ -382,4 +383,71 @@ def inspection_attach(*, actor, inspection: Inspection, problems: list[Problem])
         org_path=min(t.path for t in targets),
         after={"problems": sorted(p.number for p in problems), "changed": changed},
     )
+    return changed
+
+
+# --- escalation notices (督办通知书 → 提醒书 → 告诫书 → 问责书) ---------------------------------
+
+
+@transaction.atomic
+def notice_issue(*, actor, problem: Problem, level: int, text: str = "") -> EscalationNotice:
+    """Issue an escalation notice against an open problem: each one a step above the last."""
+    problem = Problem.objects.select_for_update().select_related("unit").get(pk=problem.pk)
+    authorize_verify(actor, problem.unit)
+    if level not in NoticeLevel.values:
+        raise ValidationError({"level": _("未知的督办文书")})
+    if problem.state not in OPEN_STATES:
+        raise ValidationError({"level": _("只有未销号的问题可以下发督办文书")})
+    if level <= problem.notice_level:
+        raise ValidationError(
+            {
+                "level": _("已下发过%(n)s，只能逐级升级")
+                % {"n": NoticeLevel(problem.notice_level).label}
+            }
+        )
+    today = timezone.localdate()
+    notice = EscalationNotice(
+        problem=problem,
+        level=level,
+        issued_on=today,
+        text=(text or "").strip(),
+        issuer=actor if actor is not None and not isinstance(actor, str) else None,
+    )
+    notice.full_clean()
+    notice.save()
+    problem.notice_level = level
+    if problem.notice_proposed <= level:
+        problem.notice_proposed = 0
+    problem.save(update_fields=["notice_level", "notice_proposed", "updated_at"])
+    label = str(NoticeLevel(level).label)
+    loops.timeline(
+        actor=actor if actor is not None else "cli",
+        obj=problem,
+        action="notice",
+        note=label,
+        data={"level": level},
+    )
+    audit.record(
+        actor=actor if actor is not None else "cli",
+        action="problem.notice",
+        obj=problem,
+        org_path=problem.unit.path,
+        after={"level": level, "notice": label, "issued_on": today},
+    )
+    return notice
+
+
+def propose_notices(today: dt.date) -> int:
+    """The sweeper's proposal: for an open problem past its deadline, the highest notice whose
+    threshold has passed and that is above what was issued. Compare-and-swap per level, lowest
+    first, so a second run changes nothing."""
+    changed = 0
+    for level in sorted(NoticeLevel.values):
+        edge = today - dt.timedelta(days=NOTICE_THRESHOLDS[level])
+        changed += Problem.objects.filter(
+            state__in=OPEN_STATES,
+            deadline__lt=edge,
+            notice_level__lt=level,
+            notice_proposed__lt=level,
+        ).update(notice_proposed=level)
     return changed

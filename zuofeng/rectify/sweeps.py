@@ -4,6 +4,7 @@ import datetime as dt
 
 from zuofeng.core import loops
 from zuofeng.rectify.models import Problem
+from zuofeng.rectify.services import propose_notices
 from zuofeng.rectify.transitions import PROBLEM_LOOP
 
 
@@ -15,9 +16,12 @@ def _breach(problem: Problem) -> None:
 
 def sweep(today: dt.date) -> loops.SweepResult:
     # Registered problems have no deadline yet; the colours apply from assignment on.
-    return loops.sweep(
+    result = loops.sweep(
         Problem.objects.all(), today=today, open_states=PROBLEM_LOOP.open_states, on_breach=_breach
     )
+    # The next escalation notice each overdue problem has earned; a person issues it.
+    result.recoloured["notices proposed"] = propose_notices(today)
+    return result
 
 
 loops.register_sweep("problems", sweep)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("problems/todo/", views.todo, name="problem_todo"),
     path("problems/<int:pk>/", views.detail, name="problem_detail"),
     path("problems/<int:pk>/evidence/", views.evidence, name="problem_evidence"),
+    path("problems/<int:pk>/notice/", views.notice, name="problem_notice"),
     path("problems/<int:pk>/<str:action>/", views.transition, name="problem_transition"),
     path("inspections/", views.inspections, name="inspections"),
     path("rounds/", views.rounds, name="rounds"),

@@ -434,3 +434,22 @@ def leader_projects(request):
             "can_create": scope.can(request.user, PROBLEM_VERIFY),
         },
     )
+
+
+@login_required
+@require_POST
+def notice(request, pk: int):
+    scope.require(request.user, PROBLEM_VIEW)
+    problem = selectors.problem_get(request.user, pk)
+    try:
+        services.notice_issue(
+            actor=request.user,
+            problem=problem,
+            level=_int(request.POST.get("level")),
+            text=request.POST.get("text", "")[:4000],
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已下发"))
+    return redirect("problem_detail", pk=pk)
