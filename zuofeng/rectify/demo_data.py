@@ -126,12 +126,6 @@ def rows(today: dt.date) -> list[dict]:
     return out
 
 
-def _exists() -> bool:
-    from zuofeng.rectify.models import Problem
-
-    return Problem.objects.filter(number="ZG-2025-00001").exists()
-
-
 INSPECTIONS = 57
 TEAMS = ["区纪委监委第一检查组", "区纪委监委第二检查组", "区委作风办暗访组", "区委巡察办交叉检查组"]
 METHODS = ["open", "covert", "cross"]
@@ -246,20 +240,42 @@ def _leader_projects(root: Org) -> None:
         )
 
 
-def _build() -> str:
+def _root() -> Org:
+    return Org.objects.filter(parent__isnull=True).order_by("id").first()
+
+
+def _build_ledger() -> str:
     from zuofeng.core.sheets import run_import
     from zuofeng.rectify.sweeps import sweep
 
     report = run_import("problems", rows(timezone.localdate()))
-    root = Org.objects.get(parent__isnull=True)
-    _inspections(root)
-    _rounds_and_circulars(root)
-    _leader_projects(root)
     sweep(timezone.localdate())
-    return (
-        f"problem ledger: {report.created} problems, {INSPECTIONS} inspections, "
-        f"{len(ROUNDS)} closed rounds, {len(CIRCULARS)} circulars"
-    )
+    return f"{report.created} problems"
 
 
-demo.register("rectify", exists=_exists, build=_build)
+def _build_inspections() -> str:
+    _inspections(_root())
+    _rounds_and_circulars(_root())
+    return f"{INSPECTIONS} inspections, {len(ROUNDS)} closed rounds, {len(CIRCULARS)} circulars"
+
+
+def _build_projects() -> str:
+    _leader_projects(_root())
+    return f"{LEADER_PROJECTS} leader-led projects"
+
+
+def _model_exists(name: str):
+    def exists() -> bool:
+        from django.apps import apps
+
+        return apps.get_model("rectify", name).objects.exists()
+
+    return exists
+
+
+# Three builders, each run once: a demo made before a later part existed still gets that part.
+demo.register("problem ledger", exists=_model_exists("Problem"), build=_build_ledger)
+demo.register(
+    "inspections, rounds, circulars", exists=_model_exists("Inspection"), build=_build_inspections
+)
+demo.register("leader-led projects", exists=_model_exists("LeaderProject"), build=_build_projects)
