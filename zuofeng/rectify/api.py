@@ -12,13 +12,19 @@ from ninja.pagination import paginate
 from zuofeng.core.api import Input, Pagination
 from zuofeng.orgs import scope
 from zuofeng.orgs import selectors as org_selectors
+from zuofeng.rectify import checklists as checklist_rules
 from zuofeng.rectify import circulars as circular_rules
 from zuofeng.rectify import projects as project_rules
 from zuofeng.rectify import rounds as round_rules
 from zuofeng.rectify import selectors, services
 from zuofeng.rectify.choices import InspectionMethod, KeyArea, Mode, ProblemState
-from zuofeng.rectify.models import Campaign, ProblemCategory, ProblemSource
-from zuofeng.rectify.permissions import PROBLEM_VERIFY, PROBLEM_VIEW, ROUND_MANAGE
+from zuofeng.rectify.models import Campaign, ChecklistSet, ProblemCategory, ProblemSource
+from zuofeng.rectify.permissions import (
+    PROBLEM_HANDLE,
+    PROBLEM_VERIFY,
+    PROBLEM_VIEW,
+    ROUND_MANAGE,
+)
 
 router = Router(tags=["problems"])
 MAX_ID = 2**62
@@ -554,3 +560,133 @@ def issue_notice(request, problem_id: int, payload: NoticeIn):
         actor=request.auth, problem=problem, level=payload.level, text=payload.text
     )
     return 201, _detail(request.auth, selectors.problem_get(request.auth, problem_id))
+
+
+class ItemOut(Schema):
+    id: int
+    category: str
+    text: str
+    basis: str
+
+
+class ListOut(Schema):
+    id: int
+    kind: str
+    name: str
+    items: list[ItemOut]
+
+    @staticmethod
+    def resolve_items(obj) -> list:
+        return list(obj.items.all())
+
+
+class ChecklistSetOut(Schema):
+    id: int
+    name: str
+    lists: list[ListOut]
+
+    @staticmethod
+    def resolve_lists(obj) -> list:
+        return list(obj.lists.all())
+
+
+class AnswerIn(Input):
+    item: int = Field(..., ge=1, le=2**62)
+    answer: str = Field(..., pattern=r"^(ok|problem)$")
+    note: str = Field("", max_length=500)
+
+
+class SelfCheckIn(Input):
+    unit: str = Field(..., min_length=1, max_length=32)
+    person_no: str = Field("", max_length=32)
+    answers: list[AnswerIn] = Field(..., min_length=1, max_length=2000)
+
+
+class SelfCheckOut(Schema):
+    id: int
+    completed_on: dt.date
+    problems: list[str]
+
+
+class ProgressQuery(Input):
+    org: str = Field("", max_length=32, description="org code (default: your scope's root)")
+
+
+class ProgressOut(Schema):
+    org: str
+    people: int
+    people_done: int
+    unit_done: bool
+
+
+@router.get(
+    "/checklists",
+    response=list[ChecklistSetOut],
+    tags=["checklists"],
+    summary="Checklist sets with their lists and items",
+)
+def list_checklists(request):
+    scope.require(request.auth, PROBLEM_VIEW)
+    return list(ChecklistSet.objects.filter(active=True).prefetch_related("lists__items"))
+
+
+def _checklist_set(pk: int) -> ChecklistSet:
+    found = ChecklistSet.objects.filter(pk=pk, active=True).first() if 0 < pk < MAX_ID else None
+    if found is None:
+        raise Http404
+    return found
+
+
+@router.post(
+    "/checklists/{set_id}/selfchecks",
+    response={201: SelfCheckOut},
+    tags=["checklists"],
+    summary="Submit a completed self-check",
+)
+def submit_selfcheck(request, set_id: int, payload: SelfCheckIn):
+    scope.require(request.auth, PROBLEM_HANDLE)
+    checklist_set = _checklist_set(set_id)
+    unit = org_selectors.org_get(request.auth, payload.unit)
+    person = None
+    if payload.person_no:
+        person = (
+            org_selectors.people_visible_to(request.auth)
+            .filter(person_no=payload.person_no)
+            .first()
+        )
+        if person is None:
+            raise ValidationError({"person_no": "人员编号不存在或不在管辖范围内"})
+    check = checklist_rules.selfcheck_submit(
+        actor=request.auth,
+        checklist_set=checklist_set,
+        unit=unit,
+        person=person,
+        answers={a.item: (a.answer, a.note) for a in payload.answers},
+    )
+    numbers = [a.problem.number for a in check.answers.select_related("problem") if a.problem_id]
+    return 201, {"id": check.pk, "completed_on": check.completed_on, "problems": numbers}
+
+
+@router.get(
+    "/checklists/{set_id}/progress",
+    response=list[ProgressOut],
+    tags=["checklists"],
+    summary="Who has completed the self-check, per child unit of an org",
+)
+def checklist_progress(request, set_id: int, query: Query[ProgressQuery]):
+    scope.require(request.auth, PROBLEM_VIEW)
+    checklist_set = _checklist_set(set_id)
+    target = (
+        org_selectors.org_get(request.auth, query.org)
+        if query.org
+        else org_selectors.scope_roots(request.auth)[0]
+    )
+    return [
+        {
+            "org": r.org.code,
+            "people": r.people,
+            "people_done": r.people_done,
+            "unit_done": r.unit_done,
+        }
+        for r in checklist_rules.progress(checklist_set, target)
+    ]

@@ -74,3 +74,17 @@ NOTICE_THRESHOLDS = {
     NoticeLevel.WARN: 20,
     NoticeLevel.ACCOUNTABILITY: 30,
 }
+
+
+class ChecklistKind(models.TextChoices):
+    """What a list of the 对照清单 set holds (the report's 两张清单 are not publicly defined)."""
+
+    NEGATIVE = "negative", _("负面清单")
+    WATCH = "watch", _("警示清单")
+    PROBLEM = "problem", _("问题清单")
+    RECTIFICATION = "rectification", _("整改清单")
+
+
+class Answer(models.TextChoices):
+    OK = "ok", _("符合")
+    PROBLEM = "problem", _("存在问题")

@@ -273,9 +273,47 @@ def _model_exists(name: str):
     return exists
 
 
-# Three builders, each run once: a demo made before a later part existed still gets that part.
+CHECKLIST_SET = "2025年深入贯彻中央八项规定精神学习教育对照清单"
+CHECKLIST_ITEMS = [
+    (
+        "负面清单",
+        "公务接待",
+        "超标准接待、无公函接待、违规安排宴请",
+        "《党政机关国内公务接待管理规定》",
+    ),
+    ("负面清单", "公务用车", "公车私用、违规配备使用公务用车", "《党政机关公务用车管理办法》"),
+    ("负面清单", "津补贴", "违规发放津贴补贴或福利", "《党政机关厉行节约反对浪费条例》"),
+    ("负面清单", "收送礼金", "违规收送礼品礼金、消费卡", "《中国共产党纪律处分条例》"),
+    ("负面清单", "吃喝", "违规吃喝、工作日中午饮酒", "中央八项规定精神"),
+    ("问题清单", "形式主义", "学习流于形式、以会代学、以文件落实文件", ""),
+    ("问题清单", "官僚主义", "服务群众和企业推诿扯皮、门难进脸难看事难办", ""),
+    ("问题清单", "担当作为", "不敢为、不善为、不作为、乱作为", ""),
+    ("问题清单", "调查研究", "调研走过场、蜻蜓点水", ""),
+    ("问题清单", "基层减负", "督查检查考核过多过频、层层加码", ""),
+]
+
+
+def _build_checklists() -> str:
+    from zuofeng.core.sheets import run_import
+
+    rows = [
+        {
+            "清单集": CHECKLIST_SET,
+            "清单名称": list_name,
+            "清单类型": list_name,
+            "类别": category,
+            "条目内容": text,
+            "依据": basis,
+        }
+        for list_name, category, text, basis in CHECKLIST_ITEMS
+    ]
+    return f"{run_import('checklists', rows).created} checklist items"
+
+
+# Four builders, each run once: a demo made before a later part existed still gets that part.
 demo.register("problem ledger", exists=_model_exists("Problem"), build=_build_ledger)
 demo.register(
     "inspections, rounds, circulars", exists=_model_exists("Inspection"), build=_build_inspections
 )
+demo.register("checklists", exists=_model_exists("ChecklistSet"), build=_build_checklists)
 demo.register("leader-led projects", exists=_model_exists("LeaderProject"), build=_build_projects)

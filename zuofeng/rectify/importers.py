@@ -22,8 +22,16 @@ from zuofeng.core.sheets import CODE, DATE, Column, Errors, Importer, Row, regis
 from zuofeng.core.sheets.reader import parse_date, parse_int
 from zuofeng.orgs import scope as org_scope
 from zuofeng.orgs.models import Org, subtrees_q
-from zuofeng.rectify.choices import KeyArea, Mode, ProblemState
-from zuofeng.rectify.models import Campaign, Problem, ProblemCategory, ProblemSource
+from zuofeng.rectify.choices import ChecklistKind, KeyArea, Mode, ProblemState
+from zuofeng.rectify.models import (
+    Campaign,
+    Checklist,
+    ChecklistItem,
+    ChecklistSet,
+    Problem,
+    ProblemCategory,
+    ProblemSource,
+)
 from zuofeng.rectify.permissions import PROBLEM_REGISTER, PROBLEM_VIEW
 
 FIELDS = (
@@ -381,3 +389,114 @@ class ProblemImporter(Importer):
             object_repr="problems",
             after={"rows": rows, "scope": scope or ""},
         )
+
+
+@dataclass
+class ChecklistPlan:
+    creates: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
+    unchanged: int = 0
+
+
+@register
+class ChecklistImporter(Importer):
+    """Items of the 对照清单: the set and list are created when new; an item is matched by
+    (set, list, text), so importing the same file again changes nothing."""
+
+    kind = "checklists"
+    label = _l("对照清单")
+    columns = (
+        Column("set", "清单集", ("set",), required=True, max_length=100, width=24),
+        Column("list", "清单名称", ("list",), required=True, max_length=100, width=16),
+        Column(
+            "kind", "清单类型", ("kind", "type"), choices=lambda: list(_zh(ChecklistKind.choices))
+        ),
+        Column("category", "类别", ("category",), max_length=50),
+        Column("text", "条目内容", ("text", "item"), required=True, max_length=500, width=40),
+        Column("basis", "依据", ("basis",), max_length=200, width=24),
+    )
+
+    def plan(self, rows: list[Row], present, errors: Errors, *, actor) -> ChecklistPlan:
+        from zuofeng.rectify.permissions import CHECKLIST_MANAGE
+
+        if actor is not None and not org_scope.can(actor, CHECKLIST_MANAGE):
+            for row in rows[:1]:
+                errors.add(row, "set", _("只有牵头办可以维护对照清单"))
+            return ChecklistPlan()
+        kinds = _zh(ChecklistKind.choices)
+        existing = set(
+            ChecklistItem.objects.values_list(
+                "checklist__checklist_set__name", "checklist__name", "text"
+            )
+        )
+        plan, seen = ChecklistPlan(), set()
+        for row in rows:
+            kind = row["kind"] or ""
+            if kind and kind not in kinds and kind not in ChecklistKind.values:
+                errors.add(row, "kind", _("不是可选值：%(v)s") % {"v": kind})
+                continue
+            key = (row["set"], row["list"], row["text"])
+            if key in seen:
+                errors.add(row, "text", _("条目在文件中重复"))
+                continue
+            seen.add(key)
+            if key in existing:
+                plan.unchanged += 1
+            else:
+                plan.creates.append(
+                    (
+                        *key,
+                        kinds.get(kind, kind) or ChecklistKind.PROBLEM,
+                        row["category"] or "",
+                        row["basis"] or "",
+                    )
+                )
+        return plan
+
+    def counts(self, plan: ChecklistPlan) -> tuple[int, int, int]:
+        return len(plan.creates), 0, plan.unchanged
+
+    @transaction.atomic
+    def apply(self, plan: ChecklistPlan, *, actor, report) -> None:
+        sets: dict[str, ChecklistSet] = {}
+        lists: dict[tuple[str, str], Checklist] = {}
+        for set_name, list_name, text, kind, category, basis in plan.creates:
+            if set_name not in sets:
+                sets[set_name] = ChecklistSet.objects.get_or_create(name=set_name)[0]
+            key = (set_name, list_name)
+            if key not in lists:
+                lists[key] = Checklist.objects.get_or_create(
+                    checklist_set=sets[set_name],
+                    name=list_name,
+                    defaults={"kind": kind, "sort_order": sets[set_name].lists.count()},
+                )[0]
+            checklist = lists[key]
+            ChecklistItem.objects.create(
+                checklist=checklist,
+                text=text,
+                category=category,
+                basis=basis,
+                sort_order=checklist.items.count(),
+            )
+        audit.record(
+            actor=actor if actor is not None else "cli",
+            action="import.checklists",
+            object_type="rectify.checklistitem",
+            object_repr="checklists",
+            after=report.audit_after(),
+        )
+
+    def export_rows(self, *, actor, scope: str | None, full: bool):
+        with translation.override("zh-hans"):
+            kinds = {v: str(label) for v, label in ChecklistKind.choices}
+        rows = ChecklistItem.objects.order_by(
+            "checklist__checklist_set_id", "checklist__sort_order", "sort_order", "id"
+        ).values_list(
+            "checklist__checklist_set__name",
+            "checklist__name",
+            "checklist__kind",
+            "category",
+            "text",
+            "basis",
+        )
+        for set_name, list_name, kind, category, text, basis in rows.iterator():
+            yield set_name, list_name, kinds.get(kind, kind), category, text, basis

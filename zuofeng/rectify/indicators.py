@@ -25,6 +25,7 @@ from zuofeng.rectify.models import (
     ProblemCategory,
     ProblemSource,
     Round,
+    SelfCheck,
 )
 
 _FLAG = {KeyArea.POWER: "key_power", KeyArea.FUNDS: "key_funds", KeyArea.RESOURCES: "key_resources"}
@@ -211,5 +212,21 @@ register(
         closed_on_time,
         closed,
         "统计期内销号的问题中，按期销号的比例",
+    ),
+)
+
+
+register(
+    DistinctCountIndicator(
+        "rectify.selfcheck_people",
+        "完成对照自查人数",
+        "人",
+        "unit__path",
+        {},
+        "统计期内完成对照清单自查的人员（按人去重）",
+        records_fn=lambda p: SelfCheck.objects.filter(
+            person__isnull=False, completed_on__gte=p.start, completed_on__lte=p.end
+        ),
+        distinct_field="person",
     ),
 )

@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from zuofeng.core.models import LoopRecord
 from zuofeng.orgs.models import Org, subtrees_q
-from zuofeng.rectify.choices import InspectionMethod, Mode, NoticeLevel, ProblemState
+from zuofeng.rectify.choices import (
+    Answer,
+    ChecklistKind,
+    InspectionMethod,
+    Mode,
+    NoticeLevel,
+    ProblemState,
+)
 
 
 class ListEntry(models.Model):
@@ -393,3 +400,99 @@ class EscalationNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.problem_id} {self.get_level_display()}"
+
+
+class ChecklistSet(models.Model):
+    """对照清单: a set of lists (two by default) that people and units check themselves against."""
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Checklist(models.Model):
+    checklist_set = models.ForeignKey(ChecklistSet, on_delete=models.CASCADE, related_name="lists")
+    kind = models.CharField(_("清单类型"), max_length=16, choices=ChecklistKind.choices)
+    name = models.CharField(_("清单名称"), max_length=100)
+    sort_order = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["checklist_set", "name"], name="checklist_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChecklistItem(models.Model):
+    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="items")
+    category = models.CharField(_("类别"), max_length=50, blank=True)
+    text = models.CharField(_("条目内容"), max_length=500)
+    basis = models.CharField(_("依据"), max_length=200, blank=True)
+    sort_order = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["checklist_id", "sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class SelfCheck(models.Model):
+    """One completed self-check against a set: by a person, or by a unit as a whole."""
+
+    checklist_set = models.ForeignKey(
+        ChecklistSet, on_delete=models.PROTECT, related_name="selfchecks"
+    )
+    unit = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="selfchecks")
+    person = models.ForeignKey(
+        "orgs.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="selfchecks"
+    )
+    completed_on = models.DateField(_("完成日期"), db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checklist_set", "person"],
+                condition=Q(person__isnull=False),
+                name="selfcheck_once_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["checklist_set", "unit"],
+                condition=Q(person__isnull=True),
+                name="selfcheck_once_per_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.checklist_set_id}:{self.person_id or self.unit_id}"
+
+
+class SelfCheckAnswer(models.Model):
+    selfcheck = models.ForeignKey(SelfCheck, on_delete=models.CASCADE, related_name="answers")
+    item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+")
+    answer = models.CharField(max_length=8, choices=Answer.choices)
+    note = models.CharField(max_length=500, blank=True)
+    problem = models.ForeignKey(
+        Problem, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["selfcheck", "item"], name="selfcheck_answer_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}={self.answer}"

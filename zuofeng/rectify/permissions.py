@@ -8,6 +8,7 @@ PROBLEM_REGISTER = "problem.register"
 PROBLEM_VERIFY = "problem.verify"  # assign, return, close out: the lead office and inspectors
 PROBLEM_HANDLE = "problem.handle"  # sign for, submit for close-out: the responsible unit
 ROUND_MANAGE = "round.manage"  # open and close rounds of the ledger: the lead office
+CHECKLIST_MANAGE = "checklist.manage"  # set up the 对照清单: the lead office
 
 R = Role
 UNIT_ROLES = frozenset({R.UNIT_ADMIN, R.BRANCH_SECRETARY})
@@ -25,3 +26,4 @@ def register() -> None:
     register_action(PROBLEM_VERIFY, VERIFY_ROLES)
     register_action(PROBLEM_HANDLE, UNIT_ROLES)
     register_action(ROUND_MANAGE, [R.LEAD_OFFICE])
+    register_action(CHECKLIST_MANAGE, [R.LEAD_OFFICE])

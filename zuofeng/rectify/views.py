@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from zuofeng.core.errors import Conflict
 from zuofeng.orgs import scope
 from zuofeng.orgs import selectors as org_selectors
 from zuofeng.orgs.models import Org
+from zuofeng.rectify import checklists as checklist_rules
 from zuofeng.rectify import circulars as circular_rules
 from zuofeng.rectify import projects as project_rules
 from zuofeng.rectify import rounds as round_rules
@@ -30,7 +32,10 @@ from zuofeng.rectify.forms import (
     RegisterForm,
     TransitionForm,
 )
+from zuofeng.rectify.models import ChecklistItem, ChecklistSet
 from zuofeng.rectify.permissions import (
+    CHECKLIST_MANAGE,
+    PROBLEM_HANDLE,
     PROBLEM_REGISTER,
     PROBLEM_VERIFY,
     PROBLEM_VIEW,
@@ -453,3 +458,113 @@ def notice(request, pk: int):
     else:
         messages.success(request, _("已下发"))
     return redirect("problem_detail", pk=pk)
+
+
+@login_required
+def checklist_sets(request):
+    scope.require(request.user, PROBLEM_VIEW)
+    if request.method == "POST":
+        scope.require(request.user, CHECKLIST_MANAGE)
+        try:
+            created = checklist_rules.set_create(
+                actor=request.user, name=request.POST.get("name", "")[:100]
+            )
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            return redirect("checklist_detail", pk=created.pk)
+    return render(
+        request,
+        "rectify/checklists.html",
+        {
+            "sets": ChecklistSet.objects.filter(active=True)
+            .annotate(n=Count("lists__items"))
+            .order_by("-created_at"),
+            "can_manage": scope.can(request.user, CHECKLIST_MANAGE),
+        },
+    )
+
+
+@login_required
+def checklist_detail(request, pk: int):
+    scope.require(request.user, PROBLEM_VIEW)
+    checklist_set = get_object_or_404(ChecklistSet, pk=pk)
+    if request.method == "POST":
+        scope.require(request.user, CHECKLIST_MANAGE)
+        checklist = get_object_or_404(checklist_set.lists, pk=_int(request.POST.get("list")))
+        try:
+            checklist_rules.item_add(
+                actor=request.user,
+                checklist=checklist,
+                text=request.POST.get("text", "")[:500],
+                category=request.POST.get("category", "")[:50],
+                basis=request.POST.get("basis", "")[:200],
+            )
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        return redirect("checklist_detail", pk=pk)
+    code = request.GET.get("org", "")[:32]
+    org = (
+        org_selectors.org_get(request.user, code)
+        if code
+        else org_selectors.scope_roots(request.user)[0]
+    )
+    return render(
+        request,
+        "rectify/checklist_detail.html",
+        {
+            "set": checklist_set,
+            "lists": checklist_set.lists.prefetch_related("items"),
+            "org": org,
+            "progress": checklist_rules.progress(checklist_set, org),
+            "can_manage": scope.can(request.user, CHECKLIST_MANAGE),
+            "can_check": scope.can(request.user, PROBLEM_HANDLE),
+        },
+    )
+
+
+@login_required
+def selfcheck(request, pk: int):
+    scope.require(request.user, PROBLEM_HANDLE)
+    checklist_set = get_object_or_404(ChecklistSet, pk=pk)
+    items = list(
+        ChecklistItem.objects.filter(checklist__checklist_set=checklist_set).select_related(
+            "checklist"
+        )
+    )
+    if request.method == "POST":
+        answers = {
+            i.pk: (request.POST.get(f"a{i.pk}", ""), request.POST.get(f"n{i.pk}", "")[:500])
+            for i in items
+            if request.POST.get(f"a{i.pk}")
+        }
+        try:
+            unit = org_selectors.org_get(request.user, request.POST.get("unit", "")[:32])
+            number = request.POST.get("person_no", "").strip()[:32]
+            person = (
+                org_selectors.people_visible_to(request.user).filter(person_no=number).first()
+                if number
+                else None
+            )
+            if number and person is None:
+                raise ValidationError(_("人员编号不存在或不在管辖范围内"))
+            check = checklist_rules.selfcheck_submit(
+                actor=request.user,
+                checklist_set=checklist_set,
+                unit=unit,
+                person=person,
+                answers=answers,
+            )
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        except Http404:
+            messages.error(request, _("单位编码不存在或不在管辖范围内"))
+        else:
+            opened = check.answers.filter(problem__isnull=False).count()
+            messages.success(request, _("自查已提交，登记问题%(n)d个") % {"n": opened})
+            return redirect("checklist_detail", pk=pk)
+    return render(
+        request,
+        "rectify/selfcheck.html",
+        {"set": checklist_set, "items": items, "post": request.POST},
+    )

@@ -29,10 +29,10 @@ def test_demo_ledger_reproduces_the_reports_figures(district):
     from zuofeng.core import demo
 
     builders = [b for b in demo.builders() if b.build.__module__ == demo_data.__name__]
-    assert [b.exists() for b in builders] == [False, False, False]
+    assert [b.exists() for b in builders] == [False] * 4
     for builder in builders:
         builder.build()
-    assert [b.exists() for b in builders] == [True, True, True]
+    assert [b.exists() for b in builders] == [True] * 4
     root = district.root
     assert Problem.objects.count() == len(demo_data.rows(timezone.localdate()))
     assert value(root, "rectify.problems_found", source="正风肃纪检查") == 115
