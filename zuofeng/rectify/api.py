@@ -70,10 +70,17 @@ class NoticeOut(Schema):
     text: str
 
 
+class RuleOut(Schema):
+    title: str
+    doc_number: str
+    issued_on: dt.date
+
+
 class ProblemDetail(ProblemOut):
     timeline: list[EventOut]
     actions: list[str]
     notices: list[NoticeOut] = Field(..., alias="notice_list")
+    rules: list[RuleOut] = Field(..., alias="rule_list")
     notice_proposed: int
 
 
@@ -133,6 +140,7 @@ def _detail(user, problem):
     problem.timeline = list(selectors.problem_timeline(problem))
     problem.actions = [t.action for t in selectors.available_actions(user, problem)]
     problem.notice_list = list(problem.notices.all())
+    problem.rule_list = list(problem.rules.all())
     return problem
 
 
@@ -690,3 +698,29 @@ def checklist_progress(request, set_id: int, query: Query[ProgressQuery]):
         }
         for r in checklist_rules.progress(checklist_set, target)
     ]
+
+
+class RuleIn(Input):
+    title: str = Field(..., min_length=1, max_length=200)
+    doc_number: str = Field("", max_length=64)
+    issued_on: dt.date
+
+
+@router.post(
+    "/problems/{problem_id}/rules",
+    response={201: ProblemDetail},
+    summary="Record a rule issued for the problem (建章立制)",
+)
+def add_rule(request, problem_id: int, payload: RuleIn):
+    scope.require(request.auth, PROBLEM_VIEW)
+    if not 0 < problem_id < MAX_ID:
+        raise Http404
+    problem = selectors.problem_get(request.auth, problem_id)
+    services.rule_add(
+        actor=request.auth,
+        problem=problem,
+        title=payload.title,
+        doc_number=payload.doc_number,
+        issued_on=payload.issued_on,
+    )
+    return 201, _detail(request.auth, selectors.problem_get(request.auth, problem_id))

@@ -164,3 +164,9 @@ class LeaderProjectForm(forms.Form):
             self.cleaned_data["problems"].replace("，", "、").replace(",", "、").replace("\n", "、")
         )
         return [n.strip() for n in raw.split("、") if n.strip()]
+
+
+class RuleForm(forms.Form):
+    title = forms.CharField(label=_("制度名称"), max_length=200)
+    doc_number = forms.CharField(label=_("文号"), max_length=64, required=False)
+    issued_on = forms.DateField(label=_("印发日期"), widget=DATE)

@@ -496,3 +496,19 @@ class SelfCheckAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}={self.answer}"
+
+
+class EstablishedRule(models.Model):
+    """A rule or regulation a unit issued to fix a problem for good (建章立制改)."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="rules")
+    title = models.CharField(_("制度名称"), max_length=200)
+    doc_number = models.CharField(_("文号"), max_length=64, blank=True)
+    issued_on = models.DateField(_("印发日期"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["issued_on", "id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -94,6 +94,8 @@ EVENT_LABELS = {
     "register": _("登记"),
     "imported": _("导入"),
     "evidence": _("上传佐证材料"),
+    "rule": _("建章立制"),
+    "notice": _("下发督办文书"),
     "overdue": _("逾期"),
     **{t.action: t.label for t in PROBLEM_LOOP.transitions},
 }
@@ -159,3 +161,34 @@ def inspection_findings(user, inspection) -> QuerySet[Problem]:
         .select_related("unit", "source")
         .order_by("id")
     )
+
+
+def campaigns_with_counts(user) -> list:
+    """Each campaign with its problems (all, closed) and inspections within the user's view:
+    two grouped queries."""
+    from django.db.models import Count
+
+    from zuofeng.rectify.models import Campaign
+
+    problems = {
+        row["campaign"]: row
+        for row in problems_visible_to(user)
+        .filter(campaign__isnull=False)
+        .values("campaign")
+        .annotate(total=Count("pk"), closed=Count("pk", filter=Q(state=ProblemState.CLOSED)))
+    }
+    inspections = dict(
+        inspections_visible_to(user)
+        .filter(campaign__isnull=False)
+        .values("campaign")
+        .annotate(n=Count("pk", distinct=True))
+        .values_list("campaign", "n")
+    )
+    out = []
+    for campaign in Campaign.objects.filter(active=True):
+        row = problems.get(campaign.pk, {})
+        campaign.problems_total = row.get("total", 0)
+        campaign.problems_closed = row.get("closed", 0)
+        campaign.inspections_total = inspections.get(campaign.pk, 0)
+        out.append(campaign)
+    return out

@@ -19,6 +19,7 @@ from zuofeng.rectify.choices import NOTICE_THRESHOLDS, OPEN_STATES, Mode, Notice
 from zuofeng.rectify.models import (
     Campaign,
     EscalationNotice,
+    EstablishedRule,
     Evidence,
     Inspection,
     Problem,
@@ -451,3 +452,41 @@ def propose_notices(today: dt.date) -> int:
             notice_proposed__lt=level,
         ).update(notice_proposed=level)
     return changed
+
+
+@transaction.atomic
+def rule_add(
+    *, actor, problem: Problem, title: str, issued_on: dt.date, doc_number: str = ""
+) -> EstablishedRule:
+    """Record a rule the unit issued for a problem (建章立制): the unit or a verifier."""
+    from zuofeng.rectify.permissions import PROBLEM_HANDLE, PROBLEM_VERIFY
+
+    problem = Problem.objects.select_related("unit").get(pk=problem.pk)
+    if actor is not None:
+        _authorize_view(actor, problem.unit)
+        if not (
+            scope.can_at(actor, PROBLEM_HANDLE, problem.unit.path)
+            or scope.can_at(actor, PROBLEM_VERIFY, problem.unit.path)
+        ):
+            raise PermissionDenied
+    if issued_on > timezone.localdate():
+        raise ValidationError({"issued_on": _("印发日期不能晚于今天")})
+    rule = EstablishedRule(
+        problem=problem,
+        title=(title or "").strip(),
+        doc_number=(doc_number or "").strip(),
+        issued_on=issued_on,
+    )
+    rule.full_clean()
+    rule.save()
+    loops.timeline(
+        actor=actor if actor is not None else "cli", obj=problem, action="rule", note=rule.title
+    )
+    audit.record(
+        actor=actor if actor is not None else "cli",
+        action="problem.rule",
+        obj=problem,
+        org_path=problem.unit.path,
+        after={"title": rule.title, "doc_number": rule.doc_number, "issued_on": issued_on},
+    )
+    return rule

@@ -30,6 +30,7 @@ from zuofeng.rectify.forms import (
     LeaderProjectForm,
     LedgerFilterForm,
     RegisterForm,
+    RuleForm,
     TransitionForm,
 )
 from zuofeng.rectify.models import ChecklistItem, ChecklistSet
@@ -567,4 +568,32 @@ def selfcheck(request, pk: int):
         request,
         "rectify/selfcheck.html",
         {"set": checklist_set, "items": items, "post": request.POST},
+    )
+
+
+@login_required
+@require_POST
+def rule(request, pk: int):
+    scope.require(request.user, PROBLEM_VIEW)
+    problem = selectors.problem_get(request.user, pk)
+    form = RuleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rule_add(actor=request.user, problem=problem, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("已保存"))
+    else:
+        messages.error(request, _("填写有误：%(e)s") % {"e": form.errors.as_text()})
+    return redirect("problem_detail", pk=pk)
+
+
+@login_required
+def campaigns(request):
+    scope.require(request.user, PROBLEM_VIEW)
+    return render(
+        request,
+        "rectify/campaigns.html",
+        {"campaigns": selectors.campaigns_with_counts(request.user)},
     )

@@ -116,3 +116,26 @@ def test_inspection_pages(client, district, people):
         == 403
     )
     assert client.get("/inspections/new/").status_code == 403
+
+
+def test_campaign_page_counts(client, district, people, django_assert_max_num_queries):
+    d = district
+    campaign = Campaign.objects.get(name="校园餐")
+    inspection = services.inspection_create(
+        actor=None,
+        date=D(2025, 5, 8),
+        team="组",
+        method="open",
+        targets=[d.town],
+        campaign=campaign,
+    )
+    services.inspection_add_finding(
+        actor=None, inspection=inspection, unit=d.v1, description="食堂账目不清"
+    )
+    client.force_login(people["unit"])
+    client.get("/campaigns/")
+    with django_assert_max_num_queries(10):
+        page = client.get("/campaigns/").content.decode()
+    assert (
+        f'<a href="/problems/?campaign={campaign.pk}">校园餐</a></td><td class="num">1</td>' in page
+    )

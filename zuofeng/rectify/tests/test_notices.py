@@ -85,3 +85,25 @@ def test_notice_over_http_and_page(live_server, client):
     assert Problem.objects.get(pk=p.pk).notice_level == 3
     assert "告诫书" in client.get(f"/problems/{p.pk}/").content.decode()
     http.close()
+
+
+def test_established_rules(district, make_user):
+    lead = make_user("lead", ("lead_office", district.root))
+    grid = make_user("grid", ("grid_cadre", district.town))
+    p = _overdue(district.v1, D(2025, 5, 1))
+    rule = services.rule_add(
+        actor=lead,
+        problem=p,
+        title="村级小微权力清单",
+        doc_number="东村委〔2025〕3号",
+        issued_on=D(2025, 6, 1),
+    )
+    assert list(p.rules.values_list("title", flat=True)) == [rule.title]
+    assert AuditEntry.objects.filter(action="problem.rule").get().after["doc_number"] == (
+        "东村委〔2025〕3号"
+    )
+    with pytest.raises(PermissionDenied):
+        services.rule_add(actor=grid, problem=p, title="x", issued_on=D(2025, 6, 1))
+    with pytest.raises(ValidationError):
+        services.rule_add(actor=lead, problem=p, title="x", issued_on=D(2099, 1, 1))
+    assert p.rules.count() == 1
