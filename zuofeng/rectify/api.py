@@ -95,6 +95,7 @@ class LedgerQuery(Input):
     unit: str = Field("", max_length=32, description="org code: its whole subtree")
     q: str = Field("", max_length=100)
     sort: str = Field("found", pattern=r"^-?(found|deadline|number)$")
+    round: int | None = Field(None, ge=1, le=2**62, description="a closed round's id")
 
 
 class ProblemIn(Input):
@@ -162,6 +163,7 @@ def list_problems(request, query: Query[LedgerQuery]):
         overdue=query.overdue,
         unit=unit,
         q=query.q,
+        round=query.round,
     )
     return selectors.ledger(request.auth, f, sort=query.sort)
 

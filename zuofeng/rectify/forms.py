@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zuofeng.rectify.choices import InspectionMethod, KeyArea, Mode, ProblemState
-from zuofeng.rectify.models import Campaign, ProblemCategory, ProblemSource
+from zuofeng.rectify.models import Campaign, ProblemCategory, ProblemSource, Round
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -33,6 +33,9 @@ class LedgerFilterForm(forms.Form):
     )
     unit = forms.CharField(label=_("责任单位编码"), required=False, max_length=32)
     overdue = forms.BooleanField(label=_("只看逾期"), required=False)
+    round = forms.ModelChoiceField(
+        label=_("轮次"), required=False, queryset=Round.objects.filter(closed_on__isnull=False)
+    )
 
 
 class RegisterForm(forms.Form):

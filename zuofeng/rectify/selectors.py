@@ -34,6 +34,7 @@ class LedgerFilter:
     overdue: bool = False
     unit: Org | None = None
     q: str = ""
+    round: int | None = None  # only the problems frozen in this round's snapshot
 
 
 SORTS = {
@@ -75,6 +76,10 @@ def ledger(
         qs = qs.filter(subtree_q(f.unit.path, "unit__path"))
     if f.q:
         qs = qs.filter(Q(number=f.q) | Q(description__contains=f.q))
+    if f.round:
+        from zuofeng.rectify.models import RoundEntry
+
+        qs = qs.filter(pk__in=RoundEntry.objects.filter(round_id=f.round).values("problem_id"))
     return qs.order_by(*SORTS.get(sort, SORTS["found"]))
 
 

@@ -70,6 +70,7 @@ def ledger(request):
             overdue=d["overdue"],
             unit=unit,
             q=d["q"],
+            round=d["round"].pk if d["round"] else None,
         )
     sort = request.GET.get("sort", "found")
     page = Paginator(selectors.ledger(request.user, f, sort=sort), 50).get_page(

@@ -116,3 +116,14 @@ def test_round_pages(client, district, lead):
     a, b = Round.objects.order_by("number")
     assert client.get(f"/rounds/diff/?a={a.pk}&b={b.pk}").status_code == 200
     assert client.get("/rounds/diff/?a=x&b=1").status_code == 404
+
+
+def test_ledger_filtered_by_round(client, district, lead):
+    d = district
+    kept = _problem(d.v1, "第一轮已有")
+    r = rounds.round_open(actor=lead, org=d.root)
+    r = rounds.round_close(actor=lead, round_=r)
+    _problem(d.v1, "之后才登记")
+    client.force_login(lead)
+    page = client.get(f"/problems/?round={r.pk}").content.decode()
+    assert kept.number in page and "ZG-2025-00002" not in page
