@@ -254,3 +254,51 @@ def test_sweep_colours_and_breaches_idempotently(district):
     second = sweeps.sweep(base)
     assert sum(second.recoloured.values()) == 0 and second.breached == []
     assert TimelineEvent.objects.filter(action="overdue").count() == events == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweepers_at_once_record_each_breach_once():
+    """Two workers sweep at the same moment: every colour set once, every breach recorded
+    once (the per-row compare-and-swap), whichever worker gets there first."""
+    import threading
+
+    from django.db import connection
+
+    from zuofeng.orgs.tests.factories import build_small_district
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        # The in-memory test database is shared-cache: its table locks fail at once instead of
+        # waiting (busy_timeout does not apply). A deployment's file database with WAL queues
+        # the two writers; PostgreSQL runs this test in `make test`.
+        pytest.skip("concurrent writers need PostgreSQL or a file database")
+    d = build_small_district()
+    base, found = dt.date(2025, 6, 2), dt.date(2025, 4, 1)
+    late = [
+        _problem(d, S.RECTIFYING, found=found, deadline=base - dt.timedelta(days=n))
+        for n in range(1, 9)
+    ]
+    _problem(d, S.ASSIGNED, found=found, deadline=base + dt.timedelta(days=5))
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def worker():
+        try:
+            barrier.wait(10)
+            results.append(sweeps.sweep(base))
+        except Exception as exc:  # a failure in a thread must fail the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert sorted(pk for r in results for pk in r.breached) == sorted(p.pk for p in late)
+    assert TimelineEvent.objects.filter(action="overdue").count() == len(late)
+    assert set(
+        Problem.objects.filter(pk__in=[p.pk for p in late]).values_list("warning", flat=True)
+    ) == {"red"}
+    assert sweeps.sweep(base).breached == []
