@@ -171,6 +171,10 @@ IMPORT_MAX_UNPACKED_BYTES = env_int("ZUOFENG_IMPORT_MAX_UNPACKED_MB", 200, minim
 IMPORT_MAX_ZIP_ENTRIES = env_int("ZUOFENG_IMPORT_MAX_ZIP_ENTRIES", 1000, minimum=10)
 IMPORT_MAX_ROWS = env_int("ZUOFENG_IMPORT_MAX_ROWS", 1_000_000, minimum=1)
 
+# Warning colours of closed loops: green at this many days left or fewer, yellow at the second.
+WARNING_GREEN_DAYS = env_int("ZUOFENG_WARNING_GREEN_DAYS", 20, minimum=1)
+WARNING_YELLOW_DAYS = env_int("ZUOFENG_WARNING_YELLOW_DAYS", 10, minimum=0)
+
 API_TOKEN_DAYS = env_int("ZUOFENG_API_TOKEN_DAYS", 365, minimum=1)
 YOUNG_CADRE_MAX_AGE = env_int("ZUOFENG_YOUNG_CADRE_MAX_AGE", 35, minimum=18)
 

@@ -302,3 +302,13 @@ def test_two_sweepers_at_once_record_each_breach_once():
         Problem.objects.filter(pk__in=[p.pk for p in late]).values_list("warning", flat=True)
     ) == {"red"}
     assert sweeps.sweep(base).breached == []
+
+
+def test_warning_thresholds_are_settings(district, settings):
+    settings.WARNING_GREEN_DAYS, settings.WARNING_YELLOW_DAYS = 40, 30
+    base = dt.date(2025, 6, 2)
+    p = _problem(
+        district, S.RECTIFYING, found=dt.date(2025, 4, 1), deadline=base + dt.timedelta(days=25)
+    )
+    sweeps.sweep(base)
+    assert Problem.objects.get(pk=p.pk).warning == "yellow"
