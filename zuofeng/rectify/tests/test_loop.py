@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.http import Http404
 
 from zuofeng.core.errors import Conflict
@@ -256,21 +257,20 @@ def test_sweep_colours_and_breaches_idempotently(district):
     assert TimelineEvent.objects.filter(action="overdue").count() == events == 1
 
 
-@pytest.mark.django_db(transaction=True)
+# SQLite's in-memory test database is shared-cache: its table locks fail at once instead of
+# waiting (busy_timeout does not apply), so two writers cannot meet there. A deployment's file
+# database with WAL queues them; PostgreSQL runs this test in `make test`.
+@pytest.mark.skipif(
+    connection.vendor == "sqlite", reason="concurrent writers need PostgreSQL or a file database"
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_sweepers_at_once_record_each_breach_once():
     """Two workers sweep at the same moment: every colour set once, every breach recorded
     once (the per-row compare-and-swap), whichever worker gets there first."""
     import threading
 
-    from django.db import connection
-
     from zuofeng.orgs.tests.factories import build_small_district
 
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        # The in-memory test database is shared-cache: its table locks fail at once instead of
-        # waiting (busy_timeout does not apply). A deployment's file database with WAL queues
-        # the two writers; PostgreSQL runs this test in `make test`.
-        pytest.skip("concurrent writers need PostgreSQL or a file database")
     d = build_small_district()
     base, found = dt.date(2025, 6, 2), dt.date(2025, 4, 1)
     late = [
