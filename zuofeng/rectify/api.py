@@ -463,16 +463,7 @@ def get_circular(request, circular_id: int):
 def issue_circular(request, payload: CircularIn):
     scope.require(request.auth, PROBLEM_VERIFY)
     issuer = org_selectors.org_get(request.auth, payload.issuer)
-    cited = list(
-        selectors.problems_visible_to(request.auth)
-        .filter(number__in=payload.problems)
-        .select_related("unit")
-    )
-    missing = set(payload.problems) - {p.number for p in cited}
-    if missing:
-        raise ValidationError(
-            {"problems": f"问题编号不存在或不在管辖范围内：{'、'.join(sorted(missing))}"}
-        )
+    cited = selectors.problems_by_number(request.auth, payload.problems)
     circular = circular_rules.circular_issue(
         actor=request.auth,
         issuer=issuer,
@@ -528,16 +519,7 @@ def list_leader_projects(request):
 def create_leader_project(request, payload: LeaderProjectIn):
     scope.require(request.auth, PROBLEM_VERIFY)
     owner = org_selectors.org_get(request.auth, payload.owner)
-    cited = list(
-        selectors.problems_visible_to(request.auth)
-        .filter(number__in=payload.problems)
-        .select_related("unit")
-    )
-    missing = set(payload.problems) - {p.number for p in cited}
-    if missing:
-        raise ValidationError(
-            {"problems": f"问题编号不存在或不在管辖范围内：{'、'.join(sorted(missing))}"}
-        )
+    cited = selectors.problems_by_number(request.auth, payload.problems)
     project = project_rules.project_create(
         actor=request.auth,
         title=payload.title,

@@ -197,3 +197,20 @@ def campaigns_with_counts(user) -> list:
         campaign.inspections_total = inspections.get(campaign.pk, 0)
         out.append(campaign)
     return out
+
+
+def problems_by_number(user, numbers: list[str]) -> list[Problem]:
+    """Problems cited by number (a circular, a project): every one must exist and be visible
+    to the user, else a validation error that names the others."""
+    from django.core.exceptions import ValidationError
+
+    cited = list(problems_visible_to(user).filter(number__in=numbers).select_related("unit"))
+    missing = set(numbers) - {p.number for p in cited}
+    if missing:
+        raise ValidationError(
+            {
+                "problems": _("问题编号不存在或不在管辖范围内：%(n)s")
+                % {"n": "、".join(sorted(missing))}
+            }
+        )
+    return cited

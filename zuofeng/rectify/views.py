@@ -341,7 +341,7 @@ def circular_new(request):
         d = form.cleaned_data
         try:
             issuer = org_selectors.org_get(request.user, d["issuer"].strip())
-            cited = _cited(request.user, form.problem_numbers())
+            cited = selectors.problems_by_number(request.user, form.problem_numbers())
             circular = circular_rules.circular_issue(
                 actor=request.user,
                 issuer=issuer,
@@ -387,22 +387,6 @@ def circular_detail(request, pk: int):
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _cited(user, numbers: list[str]) -> list:
-    """Problems by number, all visible to the user, else a validation error naming the rest."""
-    cited = list(
-        selectors.problems_visible_to(user).filter(number__in=numbers).select_related("unit")
-    )
-    missing = set(numbers) - {p.number for p in cited}
-    if missing:
-        raise ValidationError(
-            {
-                "problems": _("问题编号不存在或不在管辖范围内：%(n)s")
-                % {"n": "、".join(sorted(missing))}
-            }
-        )
-    return cited
-
-
 @login_required
 def leader_projects(request):
     scope.require(request.user, PROBLEM_VIEW)
@@ -421,7 +405,7 @@ def leader_projects(request):
                     started_on=d["started_on"],
                     due_on=d["due_on"],
                     campaign=d["campaign"],
-                    problems=_cited(request.user, form.problem_numbers()),
+                    problems=selectors.problems_by_number(request.user, form.problem_numbers()),
                 )
             except ValidationError as exc:
                 _add_errors(form, exc)
