@@ -58,6 +58,17 @@ class Input(Schema):
         return _no_nul(value)
 
 
+MAX_ID = 2**62
+
+
+def require_id(pk: int) -> int:
+    """An id beyond the database's integer range is as missing as any other: 404, not the
+    database's overflow error (500)."""
+    if not 0 < pk < MAX_ID:
+        raise Http404
+    return pk
+
+
 class Pagination(LimitOffsetPagination):
     """limit/offset with bounds: an unbounded offset overflowed the database's integer (500)."""
 

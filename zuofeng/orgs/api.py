@@ -6,11 +6,10 @@
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from zuofeng.core.api import Input, Pagination, Text
+from zuofeng.core.api import Input, Pagination, Text, require_id
 from zuofeng.orgs import scope, selectors, services
 from zuofeng.orgs.choices import CadreLevel, Gender, PoliticalStatus
 from zuofeng.orgs.models import OrgKind
@@ -199,8 +198,7 @@ def list_people(request, filters: Query[PersonFilter]):
 @router.get("/people/{person_id}", response=PersonOut, tags=["people"], summary="One person")
 def get_person(request, person_id: int):
     scope.require(request.auth, PERSON_VIEW)
-    if not 0 < person_id < 2**62:
-        raise Http404
+    require_id(person_id)
     return selectors.person_get(request.auth, person_id)
 
 
@@ -217,8 +215,7 @@ def create_person(request, payload: PersonIn):
 @router.patch("/people/{person_id}", response=PersonOut, tags=["people"], summary="Change a person")
 def update_person(request, person_id: int, payload: PersonPatch):
     scope.require(request.auth, PERSON_CHANGE)
-    if not 0 < person_id < 2**62:
-        raise Http404
+    require_id(person_id)
     person = selectors.person_get(request.auth, person_id)
     data = payload.dict(exclude_unset=True)
     version = data.pop("version", None)

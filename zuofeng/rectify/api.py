@@ -9,7 +9,7 @@ from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from zuofeng.core.api import Input, Pagination
+from zuofeng.core.api import Input, Pagination, require_id
 from zuofeng.orgs import scope
 from zuofeng.orgs import selectors as org_selectors
 from zuofeng.rectify import checklists as checklist_rules
@@ -27,7 +27,6 @@ from zuofeng.rectify.permissions import (
 )
 
 router = Router(tags=["problems"])
-MAX_ID = 2**62
 
 
 class ProblemOut(Schema):
@@ -171,8 +170,7 @@ def list_problems(request, query: Query[LedgerQuery]):
 @router.get("/problems/{problem_id}", response=ProblemDetail, summary="One problem")
 def get_problem(request, problem_id: int):
     scope.require(request.auth, PROBLEM_VIEW)
-    if not 0 < problem_id < MAX_ID:
-        raise Http404
+    require_id(problem_id)
     return _detail(request.auth, selectors.problem_get(request.auth, problem_id))
 
 
@@ -207,8 +205,7 @@ def create_problem(request, payload: ProblemIn):
 )
 def transition_problem(request, problem_id: int, payload: TransitionIn):
     scope.require(request.auth, PROBLEM_VIEW)
-    if not 0 < problem_id < MAX_ID:
-        raise Http404
+    require_id(problem_id)
     problem = selectors.problem_get(request.auth, problem_id)
     data = payload.dict(exclude={"action", "version"}, exclude_none=True)
     data = {k: v for k, v in data.items() if v != ""}
@@ -227,8 +224,7 @@ def transition_problem(request, problem_id: int, payload: TransitionIn):
 )
 def add_evidence(request, problem_id: int, file: File[UploadedFile]):
     scope.require(request.auth, PROBLEM_VIEW)
-    if not 0 < problem_id < MAX_ID:
-        raise Http404
+    require_id(problem_id)
     problem = selectors.problem_get(request.auth, problem_id)
     services.evidence_add(actor=request.auth, problem=problem, upload=file)
     return 201, _detail(request.auth, selectors.problem_get(request.auth, problem_id))
@@ -283,8 +279,7 @@ def list_inspections(request):
 )
 def get_inspection(request, inspection_id: int):
     scope.require(request.auth, PROBLEM_VIEW)
-    if not 0 < inspection_id < MAX_ID:
-        raise Http404
+    require_id(inspection_id)
     return selectors.inspection_get(request.auth, inspection_id)
 
 
@@ -317,8 +312,7 @@ def create_inspection(request, payload: InspectionIn):
 )
 def add_finding(request, inspection_id: int, payload: FindingIn):
     scope.require(request.auth, PROBLEM_VERIFY)
-    if not 0 < inspection_id < MAX_ID:
-        raise Http404
+    require_id(inspection_id)
     inspection = selectors.inspection_get(request.auth, inspection_id)
     unit = org_selectors.org_get(request.auth, payload.unit)
     problem = services.inspection_add_finding(
@@ -377,8 +371,7 @@ def open_round(request, payload: RoundIn):
 
 
 def _round(user, round_id: int):
-    if not 0 < round_id < MAX_ID:
-        raise Http404
+    require_id(round_id)
     found = round_rules.rounds_visible_to(user).filter(pk=round_id).first()
     if found is None:
         raise Http404
@@ -446,8 +439,7 @@ def list_circulars(request):
 )
 def get_circular(request, circular_id: int):
     scope.require(request.auth, PROBLEM_VIEW)
-    if not 0 < circular_id < MAX_ID:
-        raise Http404
+    require_id(circular_id)
     found = circular_rules.circulars_visible_to(request.auth).filter(pk=circular_id).first()
     if found is None:
         raise Http404
@@ -545,8 +537,7 @@ class NoticeIn(Input):
 )
 def issue_notice(request, problem_id: int, payload: NoticeIn):
     scope.require(request.auth, PROBLEM_VERIFY)
-    if not 0 < problem_id < MAX_ID:
-        raise Http404
+    require_id(problem_id)
     problem = selectors.problem_get(request.auth, problem_id)
     services.notice_issue(
         actor=request.auth, problem=problem, level=payload.level, text=payload.text
@@ -623,7 +614,7 @@ def list_checklists(request):
 
 
 def _checklist_set(pk: int) -> ChecklistSet:
-    found = ChecklistSet.objects.filter(pk=pk, active=True).first() if 0 < pk < MAX_ID else None
+    found = ChecklistSet.objects.filter(pk=require_id(pk), active=True).first()
     if found is None:
         raise Http404
     return found
@@ -697,8 +688,7 @@ class RuleIn(Input):
 )
 def add_rule(request, problem_id: int, payload: RuleIn):
     scope.require(request.auth, PROBLEM_VIEW)
-    if not 0 < problem_id < MAX_ID:
-        raise Http404
+    require_id(problem_id)
     problem = selectors.problem_get(request.auth, problem_id)
     services.rule_add(
         actor=request.auth,
