@@ -46,7 +46,12 @@ INSTALLED_APPS = [
     "zuofeng.core",
     "zuofeng.orgs",
     "zuofeng.rectify",
+    "zuofeng.study",
+    "zuofeng.service",
+    "zuofeng.projects",
+    "zuofeng.rules",
     "zuofeng.dashboard",
+    "zuofeng.races",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RacesConfig(AppConfig):
+    name = "zuofeng.races"
+    label = "races"
+    verbose_name = "races"

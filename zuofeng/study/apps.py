@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class StudyConfig(AppConfig):
+    name = "zuofeng.study"
+    label = "study"
+    verbose_name = "study"
