@@ -1,1 +1,3 @@
-"""Competitions (四季比拼、五榜赛马): races, seasons, boards scored from indicators, red and black lists."""
+"""Competitions (四季比拼、五榜赛马): races, seasons, boards scored from indicators, red and black
+lists.
+"""
