@@ -5,3 +5,8 @@ class StudyConfig(AppConfig):
     name = "zuofeng.study"
     label = "study"
     verbose_name = "study"
+
+    def ready(self) -> None:
+        from zuofeng.study import permissions
+
+        permissions.register()

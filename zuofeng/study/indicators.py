@@ -1,0 +1,283 @@
+"""Indicators of study and activities: activities dated in the period, held by orgs in the
+scope's subtree; every one narrowable by activity kind (filter `kind`, the kind's Chinese name)
+and by kind group (filter `group`, e.g. 四学联动)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from zuofeng.core.indicators import (
+    NO_FILTERS,
+    CountIndicator,
+    DistinctCountIndicator,
+    FilterFn,
+    IndicatorError,
+    Period,
+    RatioIndicator,
+    SumIndicator,
+    register,
+)
+from zuofeng.orgs.models import Org, subtree_q
+from zuofeng.study import cadence
+from zuofeng.study.choices import Category
+from zuofeng.study.models import Activity, ActivityKind, Delivery, KindGroup
+
+
+def kind_named(value: str) -> ActivityKind:
+    kind = ActivityKind.objects.filter(name=value).first()
+    if kind is None:
+        raise IndicatorError(f"unknown activity kind: {value}")
+    return kind
+
+
+def group_named(value: str) -> KindGroup:
+    group = KindGroup.objects.filter(name=value).first()
+    if group is None:
+        raise IndicatorError(f"unknown kind group: {value}")
+    return group
+
+
+def _filters(kind_field: str) -> dict[str, FilterFn]:
+    """`kind` and `group` over the field naming an activity kind; on org querysets (the
+    denominator of coverage) the value is checked and the set of orgs left whole."""
+
+    def by_kind(qs: QuerySet, value: str) -> QuerySet:
+        kind = kind_named(value)
+        return qs if qs.model is Org else qs.filter(**{kind_field: kind})
+
+    def by_group(qs: QuerySet, value: str) -> QuerySet:
+        group = group_named(value)
+        return qs if qs.model is Org else qs.filter(**{f"{kind_field}__groups": group})
+
+    return {"kind": by_kind, "group": by_group}
+
+
+FILTERS = _filters("kind")
+PATH = "org__path"
+
+
+def _activities(p: Period, category: str | None = None) -> QuerySet:
+    qs = Activity.objects.filter(date__gte=p.start, date__lte=p.end)
+    return qs if category is None else qs.filter(kind__category=category)
+
+
+sessions = CountIndicator(
+    "study.sessions",
+    "学习活动场次",
+    "场",
+    PATH,
+    FILTERS,
+    "活动日期在统计期内、类别为“学习”的活动",
+    records_fn=lambda p: _activities(p, Category.STUDY),
+)
+study_person_times = SumIndicator(
+    "study.person_times",
+    "学习参加人次",
+    "人次",
+    PATH,
+    FILTERS,
+    "统计期内学习活动的实到人次（按名单签到的计到会人员，按人数登记的计实到人数）",
+    records_fn=lambda p: _activities(p, Category.STUDY),
+    sum_field="present_count",
+)
+covered = DistinctCountIndicator(
+    "study.orgs_with_study",
+    "开展学习的组织数",
+    "个",
+    PATH,
+    FILTERS,
+    "统计期内至少开展一次学习活动的组织",
+    records_fn=lambda p: _activities(p, Category.STUDY),
+    distinct_field="org",
+)
+all_orgs = CountIndicator(
+    "study.orgs",
+    "组织总数",
+    "个",
+    "path",
+    FILTERS,
+    "范围内的有效组织（含范围组织本身）",
+    records_fn=lambda p: Org.objects.filter(active=True),
+)
+
+
+@dataclass(frozen=True)
+class IdleOrgs(CountIndicator):
+    """Active orgs of the scope with no study activity in the period (the kind/group filters
+    narrow the activities looked for, not the orgs)."""
+
+    def records(self, scope_path, period, filters: Mapping[str, str] = NO_FILTERS) -> QuerySet:
+        studied = _activities(period, Category.STUDY).filter(org=OuterRef("pk"))
+        studied = self._apply(studied, filters)
+        return (
+            Org.objects.filter(subtree_q(scope_path), active=True)
+            .filter(~Exists(studied))
+            .order_by()  # no ordering: by_child groups these rows
+        )
+
+
+idle = IdleOrgs(
+    "study.orgs_without_study",
+    "未开展学习的组织数",
+    "个",
+    "path",
+    FILTERS,
+    "范围内统计期内没有任何学习活动的有效组织",
+)
+
+
+@dataclass(frozen=True)
+class CadenceCompliance:
+    """Orgs that met every cadence rule over the period / orgs the rules apply to."""
+
+    key: str
+    label: str
+    unit: str
+    description: str = ""
+    filters: Mapping[str, FilterFn] = field(default_factory=lambda: {"kind": FILTERS["kind"]})
+
+    def _evaluate(self, scope_path, period, filters):
+        unknown = set(filters) - {"kind"}
+        if unknown:
+            raise IndicatorError(f"{self.key} does not accept the filter {unknown.pop()!r}")
+        kind = kind_named(filters["kind"]) if "kind" in filters else None
+        return cadence.evaluate(scope_path, period, kind)
+
+    def value(self, scope_path, period, filters: Mapping[str, str] = NO_FILTERS):
+        results = self._evaluate(scope_path, period, filters)
+        if not results:
+            return None
+        return round(sum(1 for r in results if r.met) / len(results), 4)
+
+    def by_child(self, scope_path, width, period, filters: Mapping[str, str] = NO_FILTERS):
+        met: dict[str, int] = defaultdict(int)
+        total: dict[str, int] = defaultdict(int)
+        for r in self._evaluate(scope_path, period, filters):
+            if len(r.path) < width:
+                continue
+            total[r.path[:width]] += 1
+            met[r.path[:width]] += r.met
+        return {p: round(met[p] / n, 4) for p, n in total.items()}
+
+    def records(self, scope_path, period, filters: Mapping[str, str] = NO_FILTERS) -> QuerySet:
+        ids = [r.org_id for r in self._evaluate(scope_path, period, filters)]
+        return Org.objects.filter(pk__in=ids).order_by("path")
+
+
+practice = CountIndicator(
+    "practice.activities",
+    "实践活动次数",
+    "次",
+    PATH,
+    FILTERS,
+    "活动日期在统计期内、类别为“实践”的活动（邻里文化活动、志愿服务、义诊义剪等）",
+    records_fn=lambda p: _activities(p, Category.PRACTICE),
+)
+practice_person_times = SumIndicator(
+    "practice.person_times",
+    "实践活动参加人次",
+    "人次",
+    PATH,
+    FILTERS,
+    "统计期内实践活动的实到人次",
+    records_fn=lambda p: _activities(p, Category.PRACTICE),
+    sum_field="present_count",
+)
+youth = CountIndicator(
+    "study.youth_activities",
+    "青年学习社活动场次",
+    "场",
+    PATH,
+    FILTERS,
+    "统计期内计入虞青学习社学习小组的活动（“五个一”）",
+    records_fn=lambda p: _activities(p).filter(youth_group__isnull=False),
+)
+youth_person_times = SumIndicator(
+    "study.youth_person_times",
+    "青年学习社活动人次",
+    "人次",
+    PATH,
+    FILTERS,
+    "统计期内青年学习社活动的实到人次",
+    records_fn=lambda p: _activities(p).filter(youth_group__isnull=False),
+    sum_field="present_count",
+)
+
+ITEM_FILTERS = _filters("item__kind")
+
+
+def _deliveries(p: Period) -> QuerySet:
+    return Delivery.objects.filter(published_on__gte=p.start, published_on__lte=p.end)
+
+
+channel_items = DistinctCountIndicator(
+    "study.channel_items",
+    "推送学习内容条数",
+    "条",
+    PATH,
+    ITEM_FILTERS,
+    "统计期内发布、送达范围内人员的频道内容（红色收音机、组工播报等）",
+    records_fn=_deliveries,
+    distinct_field="item",
+)
+deliveries = CountIndicator(
+    "study.channel_deliveries",
+    "学习内容送达人次",
+    "人次",
+    PATH,
+    ITEM_FILTERS,
+    "统计期内发布的频道内容送达范围内人员的人次",
+    records_fn=_deliveries,
+)
+completions = CountIndicator(
+    "study.channel_completions",
+    "学习内容完成人次",
+    "人次",
+    PATH,
+    ITEM_FILTERS,
+    "统计期内发布的频道内容中已完成（音频收听满90%或已阅读文字）的人次",
+    records_fn=lambda p: _deliveries(p).filter(
+        Q(completed_at__isnull=False) | Q(item__duration_seconds=0, opened_at__isnull=False)
+    ),
+)
+
+register(
+    sessions,
+    study_person_times,
+    covered,
+    all_orgs,
+    RatioIndicator(
+        "study.coverage_rate",
+        "学习覆盖率",
+        "%",
+        covered,
+        all_orgs,
+        "统计期内至少开展一次学习活动的组织占范围内全部有效组织的比例",
+    ),
+    idle,
+    CadenceCompliance(
+        "study.cadence_compliance_rate",
+        "“三会一课”落实率",
+        "%",
+        "适用组织生活制度的组织中，统计期内每个完整月份、季度都达到最低次数的比例",
+    ),
+    practice,
+    practice_person_times,
+    youth,
+    youth_person_times,
+    channel_items,
+    deliveries,
+    completions,
+    RatioIndicator(
+        "study.channel_completion_rate",
+        "学习内容完成率",
+        "%",
+        completions,
+        deliveries,
+        "统计期内发布的频道内容送达人次中已完成的比例",
+    ),
+)
