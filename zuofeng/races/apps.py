@@ -5,3 +5,8 @@ class RacesConfig(AppConfig):
     name = "zuofeng.races"
     label = "races"
     verbose_name = "races"
+
+    def ready(self) -> None:
+        from zuofeng.races import permissions
+
+        permissions.register()
