@@ -235,6 +235,15 @@ class LeafScore(models.Model):
     def __str__(self) -> str:
         return f"{self.label}: {self.points}"
 
+    @property
+    def shown_value(self) -> str:
+        """The raw value as people read it: a rate as 81.9%, a count with its unit."""
+        if self.value is None:
+            return ""
+        if self.unit == "%":
+            return f"{self.value * 100:.1f}%"
+        return f"{self.value.normalize():f}{self.unit}"
+
 
 class TalkFlag(models.Model):
     """A participant on a board's black list three published seasons running: flagged for a

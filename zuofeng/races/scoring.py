@@ -9,8 +9,8 @@ decides what that means. Ties share a rank (competition ranking: 1, 2, 2, 4).
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from itertools import pairwise
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _

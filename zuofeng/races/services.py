@@ -495,7 +495,11 @@ def season_compute(*, actor, season: Season) -> Season:
         gain_ranks = scoring.ranks(gains)
         for p in participants:
             rank = board_ranks[p.pk]
-            red = rank is not None and rank <= n
+            # Ties share the rank, on both lists; one who would be on both (no spread, e.g.
+            # everyone tied) is on neither.
+            top = rank is not None and rank <= n
+            low = rank is not None and bottom[p.pk] <= n
+            red, black = top and not low, low and not top
             board_rows.append(
                 BoardScore(
                     season=season,
@@ -505,7 +509,7 @@ def season_compute(*, actor, season: Season) -> Season:
                     rank=rank,
                     previous_rank=prev_ranks.get((board.pk, p.pk)),
                     red=red,
-                    black=rank is not None and not red and bottom[p.pk] <= n,
+                    black=black,
                     progress=gain_ranks.get(p.pk) is not None and gain_ranks[p.pk] <= n,
                 )
             )

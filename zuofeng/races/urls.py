@@ -1,3 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from zuofeng.races import views
+
+S = "races/<int:pk>/<str:season>/"
+urlpatterns = [
+    path("races/", views.race_list, name="race_list"),
+    path("races/<int:pk>/", views.race_detail, name="race_detail"),
+    path("races/<int:pk>/history/", views.history, name="race_history"),
+    path(S, views.board, name="race_board"),
+    path(S + "compute/", views.compute, name="race_compute"),
+    path(S + "publish/", views.publish, name="race_publish"),
+    path(S + "notice.docx", views.notice_docx, name="race_notice"),
+    path(S + "entries/", views.entries, name="race_entries"),
+    path(S + "entries/<int:entry>/decide/", views.entry_decide, name="race_entry_decide"),
+    path(S + "entries/<int:entry>/file/", views.entry_file, name="race_entry_file"),
+    path(S + "units/<str:code>/", views.participant, name="race_participant"),
+    path(S + "units/<str:code>/leaves/<int:leaf>/", views.records, name="race_records"),
+]

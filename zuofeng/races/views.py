@@ -1,0 +1,287 @@
+"""Pages of the competitions: races, a season's boards, a participant's breakdown with the
+records behind each value, history of ranks, manual entries with approval, the notice."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from zuofeng.core import indicators as registry
+from zuofeng.orgs import scope
+from zuofeng.races import notice, selectors, services
+from zuofeng.races.choices import EntryState, Source
+from zuofeng.races.models import LeafScore, ManualEntry, Node
+from zuofeng.races.permissions import RACE_ENTER, RACE_VIEW
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _context(request, pk: int, code: str | None = None):
+    scope.require(request.user, RACE_VIEW)
+    race = selectors.race_get(request.user, pk)
+    season = selectors.season_get(race, code) if code else None
+    return race, season
+
+
+@login_required
+def race_list(request):
+    scope.require(request.user, RACE_VIEW)
+    return render(request, "races/list.html", {"races": selectors.races_visible_to(request.user)})
+
+
+@login_required
+def race_detail(request, pk: int):
+    race, _season = _context(request, pk)
+    seasons = list(race.seasons.order_by("start"))
+    if not seasons:
+        raise Http404
+    shown = [s for s in seasons if s.state != "open"] or seasons
+    return redirect("race_board", pk=race.pk, season=shown[-1].code)
+
+
+@login_required
+def board(request, pk: int, season: str):
+    race, season = _context(request, pk, season)
+    boards = selectors.season_boards(season)
+    board_id = _int(request.GET.get("board")) or (boards[0].board_id if boards else None)
+    current = next((b for b in boards if b.board_id == board_id), None)
+    if boards and current is None:
+        raise Http404
+    ctx = {
+        "race": race,
+        "season": season,
+        "seasons": race.seasons.order_by("start"),
+        "boards": boards,
+        "board": current,
+        "rules": selectors.board_rules(season, board_id) if current else [],
+        "flags": selectors.talk_flags(race).filter(season=season),
+        "can_manage": selectors.can_manage(request.user, race),
+        "chart": _chart(current, race.list_size) if current else None,
+        "visible": _visible_codes(request.user, current),
+    }
+    return render(request, "races/board.html", ctx)
+
+
+def _visible_codes(user, board_view) -> set[str]:
+    if board_view is None:
+        return set()
+    return {
+        s.participant.code
+        for s in board_view.scores
+        if selectors.can_see_participant(user, s.participant)
+    }
+
+
+def _chart(board_view, n: int) -> dict:
+    rows = [s for s in board_view.scores if s.total is not None]
+    return {
+        "names": [s.participant.short_name or s.participant.name for s in rows],
+        "totals": [float(s.total) for s in rows],
+        "marks": ["red" if s.red else "black" if s.black else "" for s in rows],
+        "max": float(board_view.total_points),
+    }
+
+
+@login_required
+@require_POST
+def compute(request, pk: int, season: str):
+    race, season = _context(request, pk, season)
+    try:
+        services.season_compute(actor=request.user, season=season)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已计算%(s)s的成绩") % {"s": season.name})
+    return redirect("race_board", pk=race.pk, season=season.code)
+
+
+@login_required
+@require_POST
+def publish(request, pk: int, season: str):
+    race, season = _context(request, pk, season)
+    try:
+        services.season_publish(actor=request.user, season=season)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已发布%(s)s的成绩，成绩已冻结") % {"s": season.name})
+    return redirect("race_board", pk=race.pk, season=season.code)
+
+
+@login_required
+def notice_docx(request, pk: int, season: str):
+    race, season = _context(request, pk, season)
+    if season.state == "open":
+        raise Http404
+    buffer = BytesIO()
+    notice.season_notice(season).save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=DOCX)
+    response["Content-Disposition"] = (
+        f"attachment; filename*=UTF-8''race-{race.pk}-{season.code}.docx"
+    )
+    return response
+
+
+@login_required
+def participant(request, pk: int, season: str, code: str):
+    race, season = _context(request, pk, season)
+    org = selectors.participant_get(request.user, race, code)
+    ctx = {
+        "race": race,
+        "season": season,
+        "seasons": race.seasons.order_by("start"),
+        "org": org,
+        "rows": selectors.breakdown(season, org),
+    }
+    return render(request, "races/participant.html", ctx)
+
+
+@login_required
+def records(request, pk: int, season: str, code: str, leaf: int):
+    race, season = _context(request, pk, season)
+    org = selectors.participant_get(request.user, race, code)
+    leaf = get_object_or_404(LeafScore, pk=leaf, season=season, participant=org)
+    if leaf.source != Source.INDICATOR:
+        raise Http404
+    try:
+        qs = selectors.leaf_records(season, org, leaf)
+    except registry.IndicatorError as exc:
+        raise Http404 from exc
+    page = Paginator(qs.order_by("pk"), 50).get_page(request.GET.get("page"))
+    rows = [(str(obj), _link(obj)) for obj in page]
+    ctx = {"race": race, "season": season, "org": org, "leaf": leaf, "page": page, "rows": rows}
+    return render(request, "races/records.html", ctx)
+
+
+def _link(obj) -> str:
+    get = getattr(obj, "get_absolute_url", None)
+    if get is not None:
+        return get()
+    if obj._meta.label_lower == "rectify.problem":
+        from django.urls import reverse
+
+        return reverse("problem_detail", args=[obj.pk])
+    return ""
+
+
+@login_required
+def history(request, pk: int):
+    race, _season = _context(request, pk)
+    boards = list(race.boards.all())
+    board_id = _int(request.GET.get("board")) or (boards[0].pk if boards else None)
+    current = next((b for b in boards if b.pk == board_id), None)
+    if current is None:
+        raise Http404
+    seasons, ranks = selectors.history(race, current.pk)
+    chart = {
+        "seasons": [s.code for s in seasons],
+        "series": [{"name": name, "data": data} for name, data in ranks.items()],
+        "count": race.participants.count(),
+    }
+    ctx = {
+        "race": race,
+        "boards": boards,
+        "board": current,
+        "seasons": seasons,
+        "ranks": ranks,
+        "chart": chart,
+    }
+    return render(request, "races/history.html", ctx)
+
+
+@login_required
+def entries(request, pk: int, season: str):
+    race, season = _context(request, pk, season)
+    can_enter = scope.can(request.user, RACE_ENTER)
+    if request.method == "POST":
+        scope.require(request.user, RACE_ENTER)
+        node = Node.objects.filter(
+            pk=_int(request.POST.get("node")), board__race=race, source=Source.MANUAL
+        ).first()
+        org = race.participants.filter(code=request.POST.get("participant", "")[:32]).first()
+        try:
+            if node is None or org is None:
+                raise ValidationError(_("请选择手工填报指标和参赛单位"))
+            services.entry_submit(
+                actor=request.user,
+                season=season,
+                node=node,
+                participant=org,
+                value=request.POST.get("value", "")[:30],
+                evidence=request.POST.get("evidence", "")[:4001],
+                upload=request.FILES.get("file"),
+            )
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("已提交，待牵头办审核"))
+        return redirect("race_entries", pk=race.pk, season=season.code)
+    page = Paginator(selectors.entries_visible_to(request.user, season), 50).get_page(
+        request.GET.get("page")
+    )
+    paths = scope.paths_for(request.user, RACE_ENTER)
+    ctx = {
+        "race": race,
+        "season": season,
+        "page": page,
+        "can_manage": selectors.can_manage(request.user, race),
+        "can_enter": can_enter and not season.published,
+        "nodes": Node.objects.filter(board__race=race, source=Source.MANUAL).select_related(
+            "board"
+        ),
+        "participants": [
+            p
+            for p in race.participants.order_by("path")
+            if any(p.path.startswith(r) for r in paths)
+        ],
+        "SUBMITTED": EntryState.SUBMITTED,
+    }
+    return render(request, "races/entries.html", ctx)
+
+
+@login_required
+@require_POST
+def entry_decide(request, pk: int, season: str, entry: int):
+    race, season = _context(request, pk, season)
+    obj = get_object_or_404(selectors.entries_visible_to(request.user, season), pk=entry)
+    try:
+        services.entry_decide(
+            actor=request.user,
+            entry=obj,
+            approve=request.POST.get("op") == "approve",
+            reason=request.POST.get("reason", "")[:500],
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已处理"))
+    return redirect("race_entries", pk=race.pk, season=season.code)
+
+
+@login_required
+def entry_file(request, pk: int, season: str, entry: int):
+    race, season = _context(request, pk, season)
+    obj: ManualEntry = get_object_or_404(
+        selectors.entries_visible_to(request.user, season), pk=entry
+    )
+    if not obj.evidence_file:
+        raise Http404
+    return FileResponse(
+        obj.evidence_file.open("rb"), as_attachment=True, filename=obj.evidence_name
+    )
+
+
+def _int(value) -> int | None:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return None
+    return n if 0 < n < 2**62 else None
