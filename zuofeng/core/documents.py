@@ -73,8 +73,9 @@ class OfficialDocument:
             fmt.first_line_indent = Pt(32)  # two characters of 3号
         return p
 
-    def red_header(self, name: str, issue: str, issuer: str, day: dt.date) -> None:
-        """简报/通报 head: the name in red, 第N期, issuer left and date right, a red rule."""
+    def red_header(self, name: str, issue: str, issuer: str, day: dt.date | str) -> None:
+        """简报/通报 head: the name in red, 第N期, issuer left and date right, a red rule.
+        `day` may be text (a template's placeholder) instead of a date."""
         p = self._paragraph(align=WD_ALIGN_PARAGRAPH.CENTER)
         p.paragraph_format.line_spacing = Pt(60)
         _font(p.add_run(name), TITLE_FONT, Pt(36), color=RED)
@@ -82,23 +83,30 @@ class OfficialDocument:
         _font(p.add_run(issue), BODY_FONT, SIZE_BODY)
         p = self._paragraph()
         p.paragraph_format.tab_stops.add_tab_stop(Mm(156), alignment=2)  # right-aligned tab
-        _font(p.add_run(f"{issuer}\t{chinese_date(day)}"), BODY_FONT, SIZE_BODY)
+        when = day if isinstance(day, str) else chinese_date(day)
+        _font(p.add_run(f"{issuer}\t{when}"), BODY_FONT, SIZE_BODY)
         self._rule(p)
         self._paragraph()
 
     @staticmethod
-    def _rule(paragraph) -> None:
-        borders = OxmlElement("w:pBdr")
-        bottom = OxmlElement("w:bottom")
+    def _rule(paragraph, *, top: bool = False, color: str = "C8102E", size: str = "18") -> None:
+        ppr = paragraph._p.get_or_add_pPr()
+        borders = ppr.find(qn("w:pBdr"))
+        if borders is None:
+            borders = OxmlElement("w:pBdr")
+            ppr.append(borders)
+        line = OxmlElement("w:top" if top else "w:bottom")
         for key, value in (
             ("w:val", "single"),
-            ("w:sz", "18"),
+            ("w:sz", size),
             ("w:space", "4"),
-            ("w:color", "C8102E"),
+            ("w:color", color),
         ):
-            bottom.set(qn(key), value)
-        borders.append(bottom)
-        paragraph._p.get_or_add_pPr().append(borders)
+            line.set(qn(key), value)
+        if top:
+            borders.insert(0, line)
+        else:
+            borders.append(line)
 
     def title(self, text: str) -> None:
         p = self._paragraph(align=WD_ALIGN_PARAGRAPH.CENTER)
@@ -121,6 +129,19 @@ class OfficialDocument:
             p = self._paragraph(align=WD_ALIGN_PARAGRAPH.RIGHT)
             p.paragraph_format.right_indent = Pt(64)  # four characters from the right
             _font(p.add_run(text), BODY_FONT, SIZE_BODY)
+
+    def distribution(self, lines: list[str], issuer: str, day: dt.date | str) -> None:
+        """版记 at the end: 报/送/发 lines and "issuer  date印发" between 4号仿宋 rules."""
+        self._paragraph()
+        when = day if isinstance(day, str) else chinese_date(day)
+        for i, text in enumerate([*lines, f"{issuer}\t{when}印发"]):
+            p = self._paragraph()
+            p.paragraph_format.tab_stops.add_tab_stop(Mm(156), alignment=2)
+            p.paragraph_format.left_indent = Pt(14)
+            _font(p.add_run(text), BODY_FONT, SIZE_PAGE)
+            if i == 0:
+                self._rule(p, top=True, color="000000", size="8")
+            self._rule(p, color="000000", size="8" if i < len(lines) else "12")
 
     def _page_numbers(self, section) -> None:
         """— 1 — centred in the footer, 4号宋体, a PAGE field so Word numbers every page."""

@@ -73,3 +73,11 @@ def by_unit(value, unit: str) -> str:
     if unit.endswith("元"):
         return amount(value, unit)
     return count(value)
+
+
+def points(delta) -> str:
+    """A change between two rates, in percentage points: 0.025 → +2.5个百分点."""
+    if delta is None:
+        return MISSING
+    d = _decimal(delta) * 100
+    return f"{'+' if d >= 0 else '−'}{_plain(abs(d), 1)}个百分点"

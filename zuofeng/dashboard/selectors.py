@@ -54,3 +54,72 @@ def by_child(
     return [
         (child, values.get(child.path, 0 if indicator.unit != "%" else None)) for child in children
     ]
+
+
+def by_month(
+    scope: Org, key: str, period: reg.Period, filters: Mapping[str, str] | None = None
+) -> list[tuple[reg.Period, reg.Number]]:
+    """One indicator for each calendar month of the period (each month cut to the period).
+    One value query per month: exact for every kind of indicator, distinct counts and rates
+    included, which a GROUP BY over months could not promise."""
+    from zuofeng.dashboard.periods import months
+
+    indicator = reg.get(key)
+    return [(m, indicator.value(scope.path, m, filters or {})) for m in months(period)]
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows × indicators, for a page table or an xlsx export."""
+
+    title: str
+    row_header: str
+    columns: list[reg.Indicator]
+    rows: list[tuple[str, list[reg.Number]]]
+
+
+def table_for_scope(scope: Org, period: reg.Period, keys: list[str]) -> Table:
+    registry = reg.registry()
+    values = figures(scope, period, keys)
+    return Table(
+        scope.name,
+        "单位",
+        [registry[k] for k in keys],
+        [(scope.name, [f.value for f in values])],
+    )
+
+
+def table_by_child(scope: Org, period: reg.Period, keys: list[str]) -> Table:
+    """Every child of the scope × the indicators: one grouped query per indicator."""
+    registry = reg.registry()
+    columns = [by_child(scope, key, period) for key in keys]
+    children = [child for child, _value in columns[0]] if columns else []
+    rows = [(child.name, [col[i][1] for col in columns]) for i, child in enumerate(children)]
+    return Table(scope.name, "下级单位", [registry[k] for k in keys], rows)
+
+
+def table_xlsx(table: Table, period: reg.Period) -> bytes:
+    """The table as an xlsx workbook: rates as ratios with a percent format left to Excel."""
+    import io
+
+    from zuofeng.core.sheets.writer import SheetSpec, write_workbook
+
+    headers = [table.row_header] + [f"{c.label}（{c.unit}）" for c in table.columns]
+    rows = [[name, *[_cell(v) for v in values]] for name, values in table.rows]
+    spec = SheetSpec(
+        name=f"{period.start:%Y%m%d}-{period.end:%Y%m%d}",
+        headers=headers,
+        rows=rows,
+        widths=[28] + [14] * len(table.columns),
+    )
+    out = io.BytesIO()
+    write_workbook(out, [spec])
+    return out.getvalue()
+
+
+def _cell(value):
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value

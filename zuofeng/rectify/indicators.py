@@ -230,3 +230,25 @@ register(
         distinct_field="person",
     ),
 )
+
+
+def _register_panel() -> None:
+    from zuofeng.dashboard import panels
+    from zuofeng.rectify.choices import ProblemState as S
+    from zuofeng.rectify.transitions import PROBLEM_LOOP
+
+    panels.register(
+        panels.LoopPanel(
+            key="problems",
+            title="问题整改",
+            records=lambda: Problem.objects.all(),
+            path_field="unit__path",
+            date_field="found_date",
+            loop=PROBLEM_LOOP,
+            stages=(S.REGISTERED, S.ASSIGNED, S.RECTIFYING, S.SUBMITTED, S.CLOSED),
+            stage_of={S.LONG_TERM: S.RECTIFYING},
+        )
+    )
+
+
+_register_panel()
