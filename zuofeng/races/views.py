@@ -268,7 +268,7 @@ def entry_decide(request, pk: int, season: str, entry: int):
 
 @login_required
 def entry_file(request, pk: int, season: str, entry: int):
-    race, season = _context(request, pk, season)
+    _race, season = _context(request, pk, season)
     obj: ManualEntry = get_object_or_404(
         selectors.entries_visible_to(request.user, season), pk=entry
     )

@@ -99,14 +99,14 @@ def test_permission_matrix(client, setup, who):
 
 
 def test_anonymous_redirected(client, setup):
-    race, season, users, leaf = setup
+    race, season, _users, leaf = setup
     for url in _urls(race, season, leaf).values():
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response["Location"]
 
 
 def test_board_page_shows_lists_rules_and_chart(client, setup):
-    race, season, users, leaf = setup
+    race, season, users, _leaf = setup
     client.force_login(users["lead"])
     response = client.get(reverse("race_board", args=[race.pk, season.code]))
     html = response.content.decode()
@@ -125,7 +125,7 @@ def test_board_page_shows_lists_rules_and_chart(client, setup):
 
 
 def test_board_query_count(client, setup, django_assert_max_num_queries, district, make_user):
-    race, season, users, leaf = setup
+    race, season, users, _leaf = setup
     client.force_login(users["lead"])
     url = reverse("race_board", args=[race.pk, season.code])
     client.get(url)
@@ -148,7 +148,7 @@ def test_breakdown_links_to_the_records(client, setup):
 
 
 def test_compute_and_publish_through_the_pages(client, setup):
-    race, season, users, leaf = setup
+    race, season, users, _leaf = setup
     client.force_login(users["unit_t"])
     assert client.post(reverse("race_publish", args=[race.pk, season.code])).status_code == 403
     season.refresh_from_db()
@@ -163,7 +163,7 @@ def test_compute_and_publish_through_the_pages(client, setup):
 
 
 def test_manual_entry_and_approval_through_the_forms(client, setup, district):
-    race, season, users, leaf = setup
+    race, season, users, _leaf = setup
     node = Node.objects.get(name="招商引资额")
     url = reverse("race_entries", args=[race.pk, season.code])
     client.force_login(users["unit_t"])
@@ -193,7 +193,7 @@ def test_manual_entry_and_approval_through_the_forms(client, setup, district):
 
 
 def test_notice_is_an_official_document(client, setup):
-    race, season, users, leaf = setup
+    race, season, users, _leaf = setup
     client.force_login(users["lead"])
     services.season_publish(actor=users["lead"], season=season)
     response = client.get(reverse("race_notice", args=[race.pk, season.code]))
