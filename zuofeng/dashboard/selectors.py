@@ -78,9 +78,11 @@ class Table:
     rows: list[tuple[str, list[reg.Number]]]
 
 
-def table_for_scope(scope: Org, period: reg.Period, keys: list[str]) -> Table:
+def table_for_scope(
+    scope: Org, period: reg.Period, keys: list[str], filters: Mapping[str, str] | None = None
+) -> Table:
     registry = reg.registry()
-    values = figures(scope, period, keys)
+    values = figures(scope, period, keys, filters)
     return Table(
         scope.name,
         "单位",
@@ -89,10 +91,12 @@ def table_for_scope(scope: Org, period: reg.Period, keys: list[str]) -> Table:
     )
 
 
-def table_by_child(scope: Org, period: reg.Period, keys: list[str]) -> Table:
+def table_by_child(
+    scope: Org, period: reg.Period, keys: list[str], filters: Mapping[str, str] | None = None
+) -> Table:
     """Every child of the scope × the indicators: one grouped query per indicator."""
     registry = reg.registry()
-    columns = [by_child(scope, key, period) for key in keys]
+    columns = [by_child(scope, key, period, filters) for key in keys]
     children = [child for child, _value in columns[0]] if columns else []
     rows = [(child.name, [col[i][1] for col in columns]) for i, child in enumerate(children)]
     return Table(scope.name, "下级单位", [registry[k] for k in keys], rows)
@@ -105,7 +109,7 @@ def table_xlsx(table: Table, period: reg.Period) -> bytes:
     from zuofeng.core.sheets.writer import SheetSpec, write_workbook
 
     headers = [table.row_header] + [f"{c.label}（{c.unit}）" for c in table.columns]
-    rows = [[name, *[_cell(v) for v in values]] for name, values in table.rows]
+    rows = [[name, *[plain(v) for v in values]] for name, values in table.rows]
     spec = SheetSpec(
         name=f"{period.start:%Y%m%d}-{period.end:%Y%m%d}",
         headers=headers,
@@ -117,9 +121,33 @@ def table_xlsx(table: Table, period: reg.Period) -> bytes:
     return out.getvalue()
 
 
-def _cell(value):
+def plain(value):
+    """A JSON number: Decimal sums become int or float."""
     from decimal import Decimal
 
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return value
+
+
+def figures_json(scope: Org, period: reg.Period, found: list[Figure]) -> dict:
+    """The one JSON shape of a scope's figures (`zuofeng indicators --json`, the API)."""
+    return {
+        "scope": {"code": scope.code, "name": scope.name},
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "indicators": [
+            {"key": f.key, "label": f.label, "unit": f.unit, "value": plain(f.value)} for f in found
+        ],
+    }
+
+
+def parse_filters(items: list[str]) -> dict[str, str]:
+    """`name=value` items into filters; a malformed item is an IndicatorError."""
+    filters = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise reg.IndicatorError(f"a filter must be name=value, got {item!r}")
+        filters[name.strip()] = value.strip()
+    return filters

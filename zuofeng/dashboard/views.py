@@ -236,6 +236,40 @@ def _record_row(obj, org_field: str | None):
     return str(obj), (unit.name if unit is not None else ""), url
 
 
+class RecordRows:
+    """The records behind an indicator as rows (text, unit, link), newest first, read a slice
+    at a time: a page or an export never loads the whole set."""
+
+    def __init__(self, indicator, qs):
+        path_field = getattr(indicator, "path_field", None) or getattr(
+            indicator.denominator, "path_field", "path"
+        )
+        self.org_field = None if path_field == "path" else path_field.rsplit("__", 1)[0]
+        if self.org_field:
+            qs = qs.select_related(self.org_field)
+        self.qs = qs.order_by("-pk")
+        self.model = self.qs.model
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def _row(self, obj) -> dict:
+        text, unit, url = _record_row(obj, self.org_field)
+        return {"id": obj.pk, "text": text, "unit": unit, "url": url}
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._row(o) for o in self.qs[index]]
+        return self._row(self.qs[index])
+
+    def iterate(self, limit: int):
+        for obj in self.qs[:limit].iterator(chunk_size=2000):
+            yield self._row(obj)
+
+
 @login_required
 def records(request, key: str):
     """The records behind a figure, with the same scope, period and filters; exportable."""
@@ -249,16 +283,9 @@ def records(request, key: str):
     except reg.IndicatorError as exc:
         messages.error(request, str(exc))
         raise Http404 from exc
-    path_field = getattr(indicator, "path_field", None) or getattr(
-        indicator.denominator, "path_field", "path"
-    )
-    org_field = None if path_field == "path" else path_field.rsplit("__", 1)[0]
-    if org_field:
-        qs = qs.select_related(org_field)
-    qs = qs.order_by("-pk")
-    model = qs.model
+    rows = RecordRows(indicator, qs)
+    model = rows.model
     if request.GET.get("format") == "xlsx":
-        rows = (_record_row(o, org_field) for o in qs[:DRILL_EXPORT_MAX].iterator(2000))
         out = io.BytesIO()
         write_workbook(
             out,
@@ -266,7 +293,7 @@ def records(request, key: str):
                 SheetSpec(
                     name=key[:31],
                     headers=[str(model._meta.verbose_name), _("单位")],
-                    rows=((text, unit) for text, unit, _url in rows),
+                    rows=((r["text"], r["unit"]) for r in rows.iterate(DRILL_EXPORT_MAX)),
                     widths=[60, 30],
                 )
             ],
@@ -279,7 +306,7 @@ def records(request, key: str):
             True, f"{key}-{org.code}-{choice.period.start:%Y%m%d}-{choice.period.end:%Y%m%d}.xlsx"
         )
         return response
-    page = Paginator(qs, DRILL_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(rows, DRILL_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -295,7 +322,7 @@ def records(request, key: str):
             "filters": filters,
             "model_name": model._meta.verbose_name,
             "page": page,
-            "rows": [_record_row(o, org_field) for o in page.object_list],
+            "rows": page.object_list,
             "query": query.urlencode(),
             "pq": urlencode(_period_query(choice)),
         },

@@ -173,3 +173,10 @@ class RuleForm(forms.Form):
     title = forms.CharField(label=_("制度名称"), max_length=200)
     doc_number = forms.CharField(label=_("文号"), max_length=64, required=False)
     issued_on = forms.DateField(label=_("印发日期"), widget=DATE)
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(label=_("专项名称"), max_length=64)
+    start_date = forms.DateField(label=_("开始日期"), required=False, widget=DATE)
+    end_date = forms.DateField(label=_("结束日期"), required=False, widget=DATE)
+    description = forms.CharField(label=_("说明"), required=False, max_length=500)

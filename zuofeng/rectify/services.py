@@ -490,3 +490,54 @@ def rule_add(
         after={"title": rule.title, "doc_number": rule.doc_number, "issued_on": issued_on},
     )
     return rule
+
+
+@transaction.atomic
+def campaign_save(
+    *,
+    actor,
+    name: str,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    description: str = "",
+):
+    """Create a campaign (专项) or set the dates and description of one of that name. With both
+    dates it is also a period the dashboard and briefings offer."""
+    from zuofeng.rectify.models import Campaign
+
+    name = (name or "").strip()
+    errors = {}
+    if not name or len(name) > 64:
+        errors["name"] = [_("专项名称应为 1–64 个字符")]
+    if (start_date is None) != (end_date is None):
+        errors["end_date"] = [_("开始日期和结束日期应同时填写或同时留空")]
+    elif start_date and end_date < start_date:
+        errors["end_date"] = [_("结束日期早于开始日期")]
+    if errors:
+        raise ValidationError(errors)
+    campaign = Campaign.objects.select_for_update().filter(name=name).first()
+    before = None
+    if campaign is None:
+        campaign = Campaign(name=name, sort_order=Campaign.objects.count() + 1)
+    else:
+        before = {
+            "start_date": campaign.start_date and campaign.start_date.isoformat(),
+            "end_date": campaign.end_date and campaign.end_date.isoformat(),
+            "description": campaign.description,
+        }
+    campaign.start_date, campaign.end_date = start_date, end_date
+    campaign.description = (description or "").strip()[:500]
+    campaign.save()
+    audit.record(
+        actor=actor,
+        action="campaign.save",
+        obj=campaign,
+        before=before,
+        after={
+            "name": name,
+            "start_date": start_date and start_date.isoformat(),
+            "end_date": end_date and end_date.isoformat(),
+            "description": campaign.description,
+        },
+    )
+    return campaign

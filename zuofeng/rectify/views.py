@@ -23,6 +23,7 @@ from zuofeng.rectify import rounds as round_rules
 from zuofeng.rectify import selectors, services
 from zuofeng.rectify.choices import KeyArea
 from zuofeng.rectify.forms import (
+    CampaignForm,
     CircularForm,
     EvidenceForm,
     FindingForm,
@@ -577,8 +578,25 @@ def rule(request, pk: int):
 @login_required
 def campaigns(request):
     scope.require(request.user, PROBLEM_VIEW)
+    can_manage = scope.can(request.user, ROUND_MANAGE)
+    form = CampaignForm(request.POST or None) if can_manage else None
+    status = 200
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                campaign = services.campaign_save(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("专项已保存：%(name)s") % {"name": campaign.name})
+                return redirect("campaigns")
+        status = 400
     return render(
         request,
         "rectify/campaigns.html",
-        {"campaigns": selectors.campaigns_with_counts(request.user)},
+        {"campaigns": selectors.campaigns_with_counts(request.user), "form": form},
+        status=status,
     )

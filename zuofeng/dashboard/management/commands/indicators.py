@@ -7,7 +7,6 @@ zuofeng indicators --list
 
 import datetime as dt
 import json
-from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -23,10 +22,7 @@ def _date(value: str, flag: str) -> dt.date:
         raise CommandError(f"{flag} must be a date YYYY-MM-DD, got {value!r}") from exc
 
 
-def _number(value):
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
+_number = selectors.plain
 
 
 class Command(BaseCommand):
@@ -40,6 +36,10 @@ class Command(BaseCommand):
         parser.add_argument("--key", action="append", default=[], help="indicator key")
         parser.add_argument("--filter", action="append", default=[], help="name=value")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument(
+            "--by-child", action="store_true", help="one row per child org of the scope"
+        )
+        parser.add_argument("--xlsx", metavar="FILE", help="write the table to an xlsx file")
 
     def handle(self, *args, **o):
         if o["list"]:
@@ -52,36 +52,18 @@ class Command(BaseCommand):
         scope = Org.objects.filter(code=o["scope"]).first()
         if scope is None:
             raise CommandError(f"unknown scope (org code): {o['scope']}")
-        filters = {}
-        for item in o["filter"]:
-            name, sep, value = item.partition("=")
-            if not sep or not name or not value:
-                raise CommandError(f"--filter must be name=value, got {item!r}")
-            filters[name.strip()] = value.strip()
         try:
+            filters = selectors.parse_filters(o["filter"])
             period = reg.Period(_date(o["start"], "--from"), _date(o["end"], "--to"))
-            figures = selectors.figures(scope, period, o["key"] or None, filters)
+            keys = o["key"] or None
+            if o["by_child"] or o["xlsx"]:
+                return self._table(scope, period, keys, filters, o)
+            figures = selectors.figures(scope, period, keys, filters)
         except reg.IndicatorError as exc:
             raise CommandError(str(exc)) from exc
         if o["json"]:
             self.stdout.write(
-                json.dumps(
-                    {
-                        "scope": {"code": scope.code, "name": scope.name},
-                        "from": period.start.isoformat(),
-                        "to": period.end.isoformat(),
-                        "indicators": [
-                            {
-                                "key": f.key,
-                                "label": f.label,
-                                "unit": f.unit,
-                                "value": _number(f.value),
-                            }
-                            for f in figures
-                        ],
-                    },
-                    ensure_ascii=False,
-                )
+                json.dumps(selectors.figures_json(scope, period, figures), ensure_ascii=False)
             )
             return
         self.stdout.write(f"{scope.name} ({scope.code})  {period.start} – {period.end}")
@@ -93,3 +75,21 @@ class Command(BaseCommand):
             else:
                 shown = f"{_number(f.value)} {f.unit}"
             self.stdout.write(f"  {f.key:<40} {f.label:<20} {shown}")
+
+    def _table(self, scope, period, keys, filters, o) -> None:
+        """Child orgs (or the scope) × indicators, printed as tab-separated text or to xlsx."""
+        keys = keys or list(reg.registry())
+        if o["by_child"]:
+            table = selectors.table_by_child(scope, period, keys, filters)
+        else:
+            table = selectors.table_for_scope(scope, period, keys, filters)
+        if o["xlsx"]:
+            with open(o["xlsx"], "wb") as fh:
+                fh.write(selectors.table_xlsx(table, period))
+            self.stdout.write(f"{len(table.rows)} rows × {len(keys)} indicators → {o['xlsx']}")
+            return
+        self.stdout.write("\t".join([table.row_header, *keys]))
+        for name, values in table.rows:
+            self.stdout.write(
+                "\t".join([name, *("" if v is None else str(_number(v)) for v in values)])
+            )
