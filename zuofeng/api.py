@@ -1,6 +1,7 @@
 """The assembled JSON API: the core's authentication and errors, each app's router."""
 
 from zuofeng.core.api import build_api
+from zuofeng.dashboard.api import router as dashboard_router
 from zuofeng.orgs.api import router as orgs_router
 from zuofeng.projects.api import router as projects_router
 from zuofeng.races.api import router as races_router
@@ -17,3 +18,4 @@ api.add_router("/", service_router)
 api.add_router("/", projects_router)
 api.add_router("/", rules_router)
 api.add_router("/", races_router)
+api.add_router("/", dashboard_router)
