@@ -287,12 +287,11 @@ class Delivery(models.Model):
 
 
 class Learner(models.Model):
-    """Links an account to the party member it belongs to, for the 我的学习 page."""
+    """Links an account, by username, to the party member it belongs to (the 我的学习 page).
+    Keyed by username so an administrator (or the demo) can link an account created later."""
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner"
-    )
+    username = models.CharField(_("用户名"), max_length=150, unique=True)
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="+")
 
     def __str__(self) -> str:
-        return f"{self.user_id}:{self.person_id}"
+        return f"{self.username}:{self.person_id}"
