@@ -42,7 +42,7 @@ def world(live_server):
 
 
 def test_race_over_http(world):
-    d, race, s, api = world
+    _d, race, s, api = world
     lead, lead2, unit = s["lead"], s["lead2"], s["unit"]
     board = race.boards.get(name="作风效能榜")
 
@@ -121,7 +121,7 @@ def test_race_over_http(world):
 
 
 def test_api_permission_matrix(world):
-    _d, race, s, api = world
+    _d, _race, s, api = world
     root = api.rsplit("/races/", 1)[0]
     anonymous = requests.get(f"{api}")
     assert anonymous.status_code == 401
