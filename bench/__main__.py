@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bench.common import HEADER, Result
 
-MODULES = ["bench.import_people", "bench.ledger"]
+MODULES = ["bench.import_people", "bench.ledger", "bench.dashboard"]
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 BEGIN = "<!-- bench:begin -->"
 END = "<!-- bench:end -->"
