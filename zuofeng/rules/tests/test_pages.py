@@ -1,0 +1,161 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from zuofeng.core.sheets import run_import
+from zuofeng.rectify.models import Problem
+from zuofeng.rules import services
+from zuofeng.rules.models import Hit, NegativeItem, PowerCase
+from zuofeng.rules.tests.conftest import expense_row
+from zuofeng.rules.tests.test_power_budget import budget, full
+
+
+@pytest.fixture
+def world(imported, district):
+    imported([expense_row("V1", "T1"), expense_row("V2", "DA", **{"附件": ""})])
+    services.power_items_seed(actor=None, org=district.root)
+    rows = [r for r in full("C1") if r["步骤名称"] != "决议公开"]
+    run_import("powercases", [{**r, "村社编码": "T1"} for r in rows])
+    run_import(
+        "budget",
+        [budget("T1", "30217", "否", "100", "95"), budget("DA", "30217", "否", "100", "80")],
+    )
+    return district
+
+
+@pytest.fixture
+def users(world, make_user):
+    d = world
+    return {
+        "lead": make_user("lead", ("lead_office", d.root)),
+        "unit": make_user("unit", ("unit_admin", d.v1)),
+        "out": make_user("out", ("unit_admin", d.town2)),
+        "none": make_user("none"),
+        "leader": make_user("leader", ("leader", d.root)),
+    }
+
+
+def urls(world):
+    hit = Hit.objects.get(expense__voucher_no="V1", item__text="工作餐超标准")
+    case = PowerCase.objects.get()
+    item = NegativeItem.objects.first()
+    return {
+        "home": (reverse("rules_home"), False),
+        "list": (reverse("rules_list", args=[item.category.negative_list_id]), False),
+        "item": (reverse("rules_item", args=[item.pk]), False),
+        "hits": (reverse("rules_hits"), False),
+        "hit": (reverse("rules_hit", args=[hit.pk]), True),
+        "budget": (reverse("rules_budget"), False),
+        "power": (reverse("rules_power_items"), False),
+        "power_item": (reverse("rules_power_item", args=[case.item_id]), False),
+        "cases": (reverse("rules_cases"), False),
+        "case": (reverse("rules_case", args=[case.pk]), True),
+    }
+
+
+def test_permission_matrix(client, world, users):
+    """Anonymous → login; no role → 403; out of scope → 404 on a record; in scope → 200."""
+    for name, (url, scoped) in urls(world).items():
+        assert client.get(url).status_code == 302, name
+        client.force_login(users["none"])
+        assert client.get(url).status_code == 403, name
+        client.force_login(users["out"])
+        assert client.get(url).status_code == (404 if scoped else 200), name
+        for who in ("unit", "lead", "leader"):
+            client.force_login(users[who])
+            assert client.get(url).status_code == 200, (name, who)
+        client.logout()
+
+
+def test_scope_limits_what_a_unit_sees(client, world, users):
+    client.force_login(users["unit"])
+    page = client.get(reverse("rules_hits")).content.decode()
+    assert "V1" in page and "V2" not in page
+    budget_page = client.get(reverse("rules_budget")).content.decode()
+    assert "5.0%" in budget_page and "20.0%" not in budget_page
+
+
+def test_unit_cannot_review_its_own_hit_and_nothing_changes(client, world, users):
+    hit = Hit.objects.filter(expense__voucher_no="V1").first()
+    client.force_login(users["unit"])
+    response = client.post(reverse("rules_hit", args=[hit.pk]), {"decision": "confirmed"})
+    assert response.status_code == 403
+    hit.refresh_from_db()
+    assert hit.state == "pending"
+
+
+def test_confirm_and_push_from_the_page_and_follow_the_links(client, world, users):
+    hit = Hit.objects.get(expense__voucher_no="V1", item__text="工作餐超标准")
+    client.force_login(users["lead"])
+    response = client.post(
+        reverse("rules_hit", args=[hit.pk]), {"decision": "confirmed", "to_ledger": "on"}
+    )
+    assert response.status_code == 302
+    problem = Problem.objects.get()
+    page = client.get(reverse("rules_hit", args=[hit.pk])).content.decode()
+    assert reverse("problem_detail", args=[problem.pk]) in page
+    ledger_page = client.get(reverse("problem_detail", args=[problem.pk])).content.decode()
+    assert f"RH-{hit.pk}" in ledger_page
+    back = client.get(reverse("rules_ref", args=[f"RH-{hit.pk}"]))
+    assert back.status_code == 302 and back.url == reverse("rules_hit", args=[hit.pk])
+
+
+def test_dismissal_without_reason_is_refused_on_the_page(client, world, users):
+    hit = Hit.objects.filter(expense__voucher_no="V1").first()
+    client.force_login(users["lead"])
+    client.post(reverse("rules_hit", args=[hit.pk]), {"decision": "dismissed", "reason": ""})
+    hit.refresh_from_db()
+    assert hit.state == "pending"
+
+
+def test_case_page_shows_each_step_and_why(client, world, users):
+    case = PowerCase.objects.get()
+    client.force_login(users["lead"])
+    page = client.get(reverse("rules_case", args=[case.pk])).content.decode()
+    assert "缺少步骤“决议公开”" in page
+    assert page.count("step-bad") == 1 and page.count("step-ok") == 5
+    flag = case.flags.get()
+    client.post(reverse("rules_case", args=[case.pk]), {"flag": flag.pk, "decision": "confirmed"})
+    client.post(reverse("rules_case", args=[case.pk]), {"flag": flag.pk, "action": "to_ledger"})
+    flag.refresh_from_db()
+    assert flag.problem.source_ref == f"RF-{flag.pk}"
+    assert flag.problem.key_power
+
+
+def test_item_editor_rejects_bad_parameters_and_previews(client, world, users):
+    item = NegativeItem.objects.get(text="工作餐超标准")
+    client.force_login(users["lead"])
+    url = reverse("rules_item", args=[item.pk])
+    bad = client.post(
+        url, {"text": "x", "check_type": "amount_over", "params": '{"limit": 0, "per": "person"}'}
+    )
+    assert bad.status_code == 400 and "标准金额应大于0" in bad.content.decode()
+    item.refresh_from_db()
+    assert item.text == "工作餐超标准"
+    preview = client.post(
+        reverse("rules_item_preview"),
+        {
+            "text": "x",
+            "check_type": "amount_over",
+            "params": '{"limit": 100, "per": "person"}',
+            "label": "公务接待",
+        },
+    )
+    assert "公务接待人均 312 元，超过标准 100 元" in preview.content.decode()
+    client.force_login(users["unit"])
+    assert client.post(url, {"text": "y"}).status_code == 403
+
+
+def test_list_pages_pin_their_query_count(client, world, users, django_assert_max_num_queries):
+    for n in range(3, 30):
+        run_import(
+            "expenses", [expense_row(f"X{n}", "T1", **{"日期": dt.date(2025, 5, n % 28 + 1)})]
+        )
+    client.force_login(users["lead"])
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("rules_hits")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("rules_cases")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("rules_budget")).status_code == 200
