@@ -211,11 +211,15 @@ def youth_groups_progress(period: Period, paths) -> list[dict]:
 
 
 def items_visible_to(user) -> QuerySet[ChannelItem]:
-    """Items published by an org in the user's scope, or reaching a target in it."""
+    """Items published by an org in the user's scope, or pushed to a target inside it or
+    above it (a target's whole subtree receives the item)."""
     paths = scope.paths_for(user, STUDY_VIEW)
+    above = {p[:i] for p in paths for i in range(SEGMENT, len(p) + 1, SEGMENT)}
     return (
         ChannelItem.objects.filter(
-            subtrees_q(paths, "publisher__path") | subtrees_q(paths, "targets__path")
+            subtrees_q(paths, "publisher__path")
+            | subtrees_q(paths, "targets__path")
+            | Q(targets__path__in=above)
         )
         .distinct()
         .select_related("channel", "publisher")
