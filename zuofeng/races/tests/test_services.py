@@ -337,3 +337,25 @@ def test_race_create_refusals(district):
     with pytest.raises(ValidationError) as exc:
         services.season_add(actor=None, race=build_race(district), code="2025-Q5")
     assert exc.value.messages == ["赛季编号应为“年份-Q季度”，如2025-Q2：2025-Q5"]
+
+
+def test_indicators_count_published_lists_only(district, race):
+    from zuofeng.core.indicators import Period, get
+
+    _q2_data(district)
+    season = services.season_add(actor=None, race=race, code="2025-Q2")
+    services.season_compute(actor=None, season=season)
+    period = Period(D(2025, 3, 1), D(2025, 9, 30))
+    red, black = get("races.red_list_places"), get("races.black_list_places")
+    assert (red.value(district.root.path, period), black.value(district.root.path, period)) == (
+        0,
+        0,
+    )
+    services.season_publish(actor=None, season=season)
+    # 作风效能榜: U red, DA black; 招商引资榜: nobody has data, all tied → on neither list.
+    assert red.value(district.root.path, period) == 1
+    assert red.value(district.town2.path, period) == 1
+    assert black.by_child(district.root.path, len(district.dept.path), period) == {
+        district.dept.path: 1
+    }
+    assert get("races.talk_flags").value(district.root.path, period) == 0
