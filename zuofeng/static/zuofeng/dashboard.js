@@ -59,13 +59,13 @@
       var max = 1;
       h.data.forEach(function (d) { if (d[2] > max) max = d[2]; });
       var heat = document.getElementById("chart-heatmap");
-      if (heat) heat.style.height = Math.max(260, h.units.length * 20 + 90) + "px";
+      if (heat) heat.style.height = Math.max(260, h.units.length * 20 + 110) + "px";
       make("chart-heatmap", {
         tooltip: { position: "top", formatter: function (p) { return h.units[p.value[1]] + " " + h.months[p.value[0]] + "：" + p.value[2]; } },
-        grid: { left: narrow ? 90 : 140, right: 10, top: 10, bottom: 60 },
+        grid: { left: narrow ? 90 : 140, right: 10, top: 10, bottom: 80 },
         xAxis: { type: "category", data: h.months, splitArea: { show: true } },
         yAxis: { type: "category", data: h.units, axisLabel: { width: narrow ? 80 : 130, overflow: "truncate" } },
-        visualMap: { min: 0, max: max, calculable: true, orient: "horizontal", left: "center", bottom: 0, inRange: { color: ["#f5f5f5", "#f8c4c4", RED] } },
+        visualMap: { min: 0, max: max, calculable: true, orient: "horizontal", left: "center", bottom: 0, itemHeight: 160, itemWidth: 12, inRange: { color: ["#f5f5f5", "#f8c4c4", RED] } },
         series: [{ type: "heatmap", data: h.data, label: { show: !narrow && h.months.length <= 12 } }]
       });
     }
