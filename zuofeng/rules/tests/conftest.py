@@ -5,6 +5,7 @@ import pytest
 from zuofeng.core.sheets import run_import
 from zuofeng.rules import services
 from zuofeng.rules.models import NegativeCategory
+from zuofeng.rules.tests.factories import budget, full
 
 
 @pytest.fixture
@@ -62,3 +63,28 @@ def imported(neg_list):
         return run_import("expenses", rows, actor=actor)
 
     return load
+
+
+@pytest.fixture
+def world(imported, district):
+    imported([expense_row("V1", "T1"), expense_row("V2", "DA", **{"附件": ""})])
+    services.power_items_seed(actor=None, org=district.root)
+    rows = [r for r in full("C1") if r["步骤名称"] != "决议公开"]
+    run_import("powercases", [{**r, "村社编码": "T1"} for r in rows])
+    run_import(
+        "budget",
+        [budget("T1", "30217", "否", "100", "95"), budget("DA", "30217", "否", "100", "80")],
+    )
+    return district
+
+
+@pytest.fixture
+def users(world, make_user):
+    d = world
+    return {
+        "lead": make_user("lead", ("lead_office", d.root)),
+        "unit": make_user("unit", ("unit_admin", d.v1)),
+        "out": make_user("out", ("unit_admin", d.town2)),
+        "none": make_user("none"),
+        "leader": make_user("leader", ("leader", d.root)),
+    }

@@ -5,7 +5,6 @@ import pytest
 from zuofeng.orgs import services as org_services
 from zuofeng.rectify.models import Problem
 from zuofeng.rules.models import Hit, NegativeItem, PowerCase
-from zuofeng.rules.tests.test_pages import users, world  # noqa: F401 (fixtures)
 
 API = "/api/v1/rules"
 

@@ -1,39 +1,11 @@
 import datetime as dt
 
-import pytest
 from django.urls import reverse
 
 from zuofeng.core.sheets import run_import
 from zuofeng.rectify.models import Problem
-from zuofeng.rules import services
 from zuofeng.rules.models import Hit, NegativeItem, PowerCase
 from zuofeng.rules.tests.conftest import expense_row
-from zuofeng.rules.tests.test_power_budget import budget, full
-
-
-@pytest.fixture
-def world(imported, district):
-    imported([expense_row("V1", "T1"), expense_row("V2", "DA", **{"附件": ""})])
-    services.power_items_seed(actor=None, org=district.root)
-    rows = [r for r in full("C1") if r["步骤名称"] != "决议公开"]
-    run_import("powercases", [{**r, "村社编码": "T1"} for r in rows])
-    run_import(
-        "budget",
-        [budget("T1", "30217", "否", "100", "95"), budget("DA", "30217", "否", "100", "80")],
-    )
-    return district
-
-
-@pytest.fixture
-def users(world, make_user):
-    d = world
-    return {
-        "lead": make_user("lead", ("lead_office", d.root)),
-        "unit": make_user("unit", ("unit_admin", d.v1)),
-        "out": make_user("out", ("unit_admin", d.town2)),
-        "none": make_user("none"),
-        "leader": make_user("leader", ("leader", d.root)),
-    }
 
 
 def urls(world):
