@@ -217,6 +217,34 @@ def item_save(
     return item
 
 
+def selfcheck_rows(negative_list: NegativeList) -> list[dict]:
+    """The manual items (no automatic check) as rows of the ledger's 对照清单 sheet."""
+    items = (
+        NegativeItem.objects.filter(category__negative_list=negative_list, check_type="")
+        .select_related("category")
+        .order_by("category__number", "number")
+    )
+    return [
+        {
+            "清单集": _("%(name)s自查清单") % {"name": negative_list.name},
+            "清单名称": _("“过紧日子”负面清单（人工核查条目）"),
+            "清单类型": "负面清单",
+            "类别": i.category.name,
+            "条目内容": i.text,
+            "依据": i.basis,
+        }
+        for i in items
+    ]
+
+
+def manual_items_to_selfcheck(*, actor, negative_list: NegativeList):
+    """Offer the manual items as a self-check checklist of the rectification module, through
+    its own checklist import (only the lead office may; importing again changes nothing)."""
+    from zuofeng.core.sheets import run_import
+
+    return run_import("checklists", selfcheck_rows(negative_list), actor=actor)
+
+
 def preview(check_type: str, params, records, label: str = "") -> list[tuple[object, str, Decimal]]:
     """ "Test this check": the records of the sample it would hit, with the explanation."""
     clean = checks.validate(check_type, params, known_codes())

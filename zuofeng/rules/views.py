@@ -24,6 +24,7 @@ from zuofeng.core.indicators import Period, get
 from zuofeng.orgs import scope
 from zuofeng.orgs import selectors as org_selectors
 from zuofeng.orgs.models import Org
+from zuofeng.rectify.permissions import CHECKLIST_MANAGE
 from zuofeng.rules import selectors, services
 from zuofeng.rules.forms import (
     CategoryForm,
@@ -101,6 +102,14 @@ def list_detail(request, pk: int):
     lst = selectors.list_get(request.user, pk)
     can_edit = scope.can_at(request.user, RULES_MANAGE, lst.issuer.path)
     cat_form, version_form = CategoryForm(), VersionForm()
+    if request.method == "POST" and request.POST.get("action") == "selfcheck":
+        try:
+            report = services.manual_items_to_selfcheck(actor=request.user, negative_list=lst)
+        except sheets.ImportFailed as exc:
+            messages.error(request, "；".join(exc.lines()))
+            return redirect("rules_list", lst.pk)
+        messages.success(request, _("已生成对照自查清单：新增 %(n)d 条") % {"n": report.created})
+        return redirect("checklists")
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
@@ -137,6 +146,7 @@ def list_detail(request, pk: int):
             "can_edit": can_edit,
             "cat_form": cat_form,
             "version_form": version_form,
+            "can_selfcheck": scope.can(request.user, CHECKLIST_MANAGE),
         },
     )
 

@@ -131,3 +131,17 @@ def test_list_pages_pin_their_query_count(client, world, users, django_assert_ma
         assert client.get(reverse("rules_cases")).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("rules_budget")).status_code == 200
+
+
+def test_manual_items_become_a_selfcheck_checklist(client, world, users):
+    from zuofeng.rectify.models import ChecklistItem
+
+    lst = NegativeItem.objects.first().category.negative_list
+    client.force_login(users["lead"])
+    url = reverse("rules_list", args=[lst.pk])
+    assert client.post(url, {"action": "selfcheck"}).status_code == 302
+    assert list(ChecklistItem.objects.values_list("category", "text")) == [
+        ("公务接待", "陪餐人数超标")
+    ]
+    client.post(url, {"action": "selfcheck"})
+    assert ChecklistItem.objects.count() == 1
