@@ -32,7 +32,8 @@ def activities_visible_to(user) -> QuerySet[Activity]:
 
 
 def activity_for(user, pk: int) -> Activity:
-    """One activity in scope (404 otherwise), with its attendance and attachments."""
+    """One activity in scope: 403 without the action anywhere, 404 out of scope."""
+    scope.require(user, STUDY_VIEW)
     activity = activities_visible_to(user).filter(pk=pk).first()
     if activity is None:
         raise Http404

@@ -342,6 +342,7 @@ def channels(request):
 
 
 def _item_for(user, pk: int) -> ChannelItem:
+    scope.require(user, STUDY_VIEW)
     item = selectors.items_visible_to(user).filter(pk=pk).first()
     if item is None:
         raise Http404
