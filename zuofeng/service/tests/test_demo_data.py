@@ -14,16 +14,21 @@ from zuofeng.service.models import ServiceRequest
 P = Period(dt.date(2025, 3, 1), dt.date(2025, 9, 30))
 
 
-@pytest.fixture(scope="module")
-def demo_db(django_db_setup, django_db_blocker):
-    from django.core.management import call_command
+@pytest.fixture
+def demo_db(db):
+    """The demo district (orgs and people through the import), then this app's builder; all
+    inside the test's transaction."""
+    from zuofeng.core import demo as hooks
+    from zuofeng.core.sheets import run_import
+    from zuofeng.orgs import demo
 
-    with django_db_blocker.unblock():
-        call_command("demo", verbosity=0)
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
-        call_command("migrate", verbosity=0)
+    rows = demo.district()
+    run_import("orgs", rows.orgs)
+    run_import("people", rows.people)
+    (builder,) = [b for b in hooks.builders() if b.build.__module__ == demo_data.__name__]
+    assert builder.exists() is False
+    builder.build()
+    assert builder.exists() is True
 
 
 def v(key, short, **filters):
@@ -31,7 +36,6 @@ def v(key, short, **filters):
     return get(key).value(org.path, P, filters)
 
 
-@pytest.mark.django_db
 def test_report_figures(demo_db):
     zone = "杭州湾上虞经开区"
     assert v("service.enterprise_requests_resolved", zone, channel="网格员上报") == 314
