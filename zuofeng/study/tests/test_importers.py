@@ -142,7 +142,7 @@ def test_cli_import_export_and_template(district, people, tmp_path):
 
     rows = CalamineWorkbook.from_path(str(target)).get_sheet_by_index(0).to_python()
     assert rows[0] == HEADERS
-    assert ["U1", "主题党日", "重温入党誓词"] == rows[1][:3] and rows[1][7] == "P1、P2"
+    assert rows[1][:3] == ["U1", "主题党日", "重温入党誓词"] and rows[1][7] == "P1、P2"
     write_template("activities", tmp_path / "template.xlsx")
     assert (tmp_path / "template.xlsx").stat().st_size > 0
     # The exported file imports back unchanged.
