@@ -168,8 +168,8 @@ class EnterpriseImporter(Importer):
         )
 
     def export_rows(self, *, actor, scope, full):
-        qs = Enterprise.objects.select_related("grid", "town").order_by("id")
-        for e in qs.iterator():
+        qs = _scoped(Enterprise.objects.all(), actor, scope, ("grid__org__path", "town__path"))
+        for e in qs.select_related("grid", "town").order_by("id").iterator(chunk_size=2000):
             yield (
                 e.credit_code,
                 e.name,
@@ -178,6 +178,44 @@ class EnterpriseImporter(Importer):
                 e.industry,
                 e.address,
             )
+
+    def after_export(self, *, actor, rows, scope, full) -> None:
+        _audit_export(actor, self.kind, rows, scope)
+
+
+def _scoped(qs, actor, scope_code, fields):
+    """Records in the actor's view (SERVICE_VIEW) and, given an org code, in its subtree."""
+    from django.db.models import Q
+
+    from zuofeng.core.sheets import ExportError
+    from zuofeng.orgs.models import subtree_q, subtrees_q
+    from zuofeng.service.permissions import SERVICE_VIEW
+
+    if actor is not None:
+        paths = org_scope.paths_for(actor, SERVICE_VIEW)
+        q = Q(pk__in=[])
+        for f in fields:
+            q |= subtrees_q(paths, f)
+        qs = qs.filter(q)
+    if scope_code:
+        org = Org.objects.filter(code=scope_code).first()
+        if org is None:
+            raise ExportError(_("组织编码“%(c)s”不存在") % {"c": scope_code})
+        q = Q(pk__in=[])
+        for f in fields:
+            q |= subtree_q(org.path, f)
+        qs = qs.filter(q)
+    return qs
+
+
+def _audit_export(actor, kind, rows, scope_code) -> None:
+    audit.record(
+        actor=actor if actor is not None else "cli",
+        action=f"export.{kind}",
+        object_type=f"service.{kind}",
+        object_repr=kind,
+        after={"rows": rows, "scope": scope_code or ""},
+    )
 
 
 @register
@@ -325,6 +363,11 @@ class RequestImporter(Importer):
             if number and number in seen:
                 errors.add(row, "number", _("诉求编号在文件中重复"))
             seen.add(number)
+            if number and number in known:
+                # A sheet never moves a known request on (an export re-imported, masked
+                # phones and all, changes nothing).
+                plan.unchanged += 1
+                continue
             code = _credit(row, errors)
             enterprise = enterprises.get(code) if code else None
             if code and enterprise is None:
@@ -381,9 +424,6 @@ class RequestImporter(Importer):
                 errors.add(row, "funds", _("只有已办结的诉求可以填写兑现资金"))
             if row.bad:
                 continue
-            if number and number in known:
-                plan.unchanged += 1
-                continue
             r = ServiceRequest(
                 number=number,
                 tracking_code="",
@@ -416,6 +456,47 @@ class RequestImporter(Importer):
                 r.closed_date = resolved
             plan.creates.append((r, co))
         return plan
+
+    def export_rows(self, *, actor, scope, full):
+        """Requests in view; citizens' names and phones always masked in an export."""
+        with translation.override("zh-hans"):
+            labels = {
+                k: {v: str(label) for v, label in c.choices}
+                for k, c in (
+                    ("channel", Channel),
+                    ("urgency", Urgency),
+                    ("state", RequestState),
+                    ("satisfaction", Satisfaction),
+                )
+            }
+        qs = _scoped(ServiceRequest.objects.all(), actor, scope, ("unit__path",))
+        co = {}
+        for rid, code in RequestAssignment.objects.filter(
+            request__in=qs, role=AssignmentRole.CO, ended_at__isnull=True
+        ).values_list("request_id", "unit__code"):
+            co.setdefault(rid, []).append(code)
+        qs = qs.select_related("enterprise", "category", "unit").order_by("id")
+        for r in qs.iterator(chunk_size=2000):
+            yield (
+                r.number,
+                r.submitted_date,
+                labels["channel"][r.channel],
+                r.enterprise.credit_code if r.enterprise_id else "",
+                "" if r.enterprise_id else r.contact_name_masked,
+                "" if r.enterprise_id else r.contact_phone_masked,
+                r.category.name,
+                labels["urgency"][r.urgency],
+                r.content,
+                r.unit.code,
+                "、".join(co.get(r.pk, [])),
+                labels["state"][r.state],
+                r.resolved_date,
+                r.funds,
+                labels["satisfaction"].get(r.satisfaction, ""),
+            )
+
+    def after_export(self, *, actor, rows, scope, full) -> None:
+        _audit_export(actor, self.kind, rows, scope)
 
     @staticmethod
     def _choice(row, key, table, errors):

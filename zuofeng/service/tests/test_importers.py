@@ -131,3 +131,21 @@ def test_requests_import_rules(svc, make_user):
     with pytest.raises(ImportFailed) as exc:
         run_import("requests", [{**base, "诉求人": "李四", "联系电话": "13900000000"}], actor=other)
     assert exc.value.errors[0][1] == "承办单位编码"
+
+
+def test_requests_export_masks_and_reimports_unchanged(svc, tmp_path):
+    from zuofeng.core.sheets import export_file, run_import_file
+
+    base = {"提出日期": "2025-06-02", "诉求类别": "融资", "诉求内容": "续贷", "承办单位编码": "T"}
+    run_import(
+        "requests", [{**base, "诉求编号": "R-9", "诉求人": "张三", "联系电话": "13812345678"}]
+    )
+    target = tmp_path / "requests.xlsx"
+    assert export_file("requests", target) == 1
+    import zipfile
+
+    with zipfile.ZipFile(target) as z:
+        xml = "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xml"))
+    assert "138****5678" in xml and "13812345678" not in xml
+    report = run_import_file("requests", target)
+    assert (report.created, report.unchanged) == (0, 1)

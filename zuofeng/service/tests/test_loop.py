@@ -222,7 +222,7 @@ def test_citizen_contact_encrypted_and_masked(svc):
     assert (r.contact_phone_masked, r.contact_name_masked) == ("138****5678", "张*")
 
 
-def test_sla_across_national_day_2025():
+def test_sla_across_national_day_2025(db):
     cal = WorkCalendar({})
     normal, urgent, critical = (sla_for(None, u) for u in ("normal", "urgent", "critical"))
     # Tue 30 Sep 2025: 1-8 Oct off, Sat 11 Oct a working day.
