@@ -11,7 +11,7 @@ from django.urls import reverse
 from docx import Document
 
 from zuofeng.races import services
-from zuofeng.races.models import BoardScore, LeafScore, ManualEntry, Node
+from zuofeng.races.models import BoardScore, LeafScore, ManualEntry, Node, Race
 from zuofeng.races.tests.factories import build_race, problem
 
 D = dt.date
@@ -205,3 +205,66 @@ def test_notice_is_an_official_document(client, setup):
     assert "黑榜：区财政局（50.00分）。" in text
     section = doc.sections[0]
     assert (round(section.top_margin.mm), round(section.left_margin.mm)) == (37, 28)
+
+
+def test_board_editor_round_trip(client, setup):
+    race, season, users, leaf = setup
+    board = race.boards.get(name="作风效能榜")
+    url = reverse("race_board_edit", args=[race.pk, board.pk])
+    client.force_login(users["unit_t"])
+    assert client.get(url).status_code == 403
+    client.force_login(users["lead"])
+    rows = client.get(url).context["rows"]
+    assert [(r.name, r.points, r.key, r.params) for r in rows[:2]] == [
+        ("组织覆盖", "60", "test_races.orgs", "table=60,50,40"),
+        ("按期销号率", "40", "rectify.on_time_rate", "target=1 k=1 step=0.01 floor=0"),
+    ]
+    form = {
+        "total_points": "100",
+        "missing_rule": "exclude",
+        "group": ["效能", "效能", ""],
+        "name": ["组织覆盖", "按期销号率", "逾期问题"],
+        "points": ["50", "30", "20"],
+        "source": ["indicator", "indicator", "indicator"],
+        "key": ["test_races.orgs", "rectify.on_time_rate", "rectify.problems_overdue"],
+        "filters": ["", "source=正风肃纪检查", ""],
+        "method": ["rank_points", "linear", "deduction"],
+        "direction": ["higher", "higher", "lower"],
+        "params": ["table=50,45,40", "target=1 k=1 step=0.01", "k=5"],
+        "unit": ["个", "%", "个"],
+    }
+    saved = client.post(url, form, follow=True)
+    assert "已保存作风效能榜" in saved.content.decode()
+    board.refresh_from_db()
+    spec = services.board_spec(board)
+    assert spec["missing_rule"] == "exclude"
+    group = spec["nodes"][0]
+    assert (group["name"], group["points"]) == ("效能", 80)
+    assert group["children"][1]["filters"] == {"source": "正风肃纪检查"}
+    assert group["children"][0]["params"] == {"table": ["50", "45", "40"]}
+    assert spec["nodes"][1]["params"] == {"k": "5"}
+    bad = client.post(url, {**form, "points": ["50", "30", "10"]}, follow=True)
+    assert "榜单各项分值之和为90，应等于100" in bad.content.decode()
+    assert services.board_spec(board)["nodes"][1]["points"] == 20
+
+
+def test_race_create_and_season_add_pages(client, setup, district):
+    race, season, users, leaf = setup
+    client.force_login(users["unit_t"])
+    assert client.get(reverse("race_new")).status_code == 403
+    client.force_login(users["lead"])
+    client.post(
+        reverse("race_new"),
+        {"name": "乡镇赛马", "kind": "town", "codes": "", "list_size": "1", "seasons": "2025-Q3"},
+    )
+    created = Race.objects.get(name="乡镇赛马")
+    assert [p.code for p in created.participants.order_by("code")] == ["T", "U"]
+    assert [b.name for b in created.boards.all()] == list(services.DEFAULT_BOARDS)
+    assert [s.code for s in created.seasons.all()] == ["2025-Q3"]
+    response = client.post(
+        reverse("race_new"), {"name": "部门赛马", "codes": "DA XX9", "list_size": "3"}, follow=True
+    )
+    assert "未找到这些组织编码：XX9" in response.content.decode()
+    assert not Race.objects.filter(name="部门赛马").exists()
+    client.post(reverse("race_season_new", args=[created.pk]), {"code": "2025-Q4"})
+    assert [s.code for s in created.seasons.all()] == ["2025-Q3", "2025-Q4"]
