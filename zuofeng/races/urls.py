@@ -14,6 +14,7 @@ urlpatterns = [
     path(S + "compute/", views.compute, name="race_compute"),
     path(S + "publish/", views.publish, name="race_publish"),
     path(S + "notice.docx", views.notice_docx, name="race_notice"),
+    path(S + "results.xlsx", views.results_xlsx, name="race_results"),
     path(S + "entries/", views.entries, name="race_entries"),
     path(S + "entries/<int:entry>/decide/", views.entry_decide, name="race_entry_decide"),
     path(S + "entries/<int:entry>/file/", views.entry_file, name="race_entry_file"),

@@ -208,7 +208,7 @@ def test_notice_is_an_official_document(client, setup):
 
 
 def test_board_editor_round_trip(client, setup):
-    race, season, users, leaf = setup
+    race, _season, users, _leaf = setup
     board = race.boards.get(name="作风效能榜")
     url = reverse("race_board_edit", args=[race.pk, board.pk])
     client.force_login(users["unit_t"])
@@ -249,7 +249,7 @@ def test_board_editor_round_trip(client, setup):
 
 
 def test_race_create_and_season_add_pages(client, setup, district):
-    race, season, users, leaf = setup
+    _race, _season, users, _leaf = setup
     client.force_login(users["unit_t"])
     assert client.get(reverse("race_new")).status_code == 403
     client.force_login(users["lead"])
@@ -268,3 +268,23 @@ def test_race_create_and_season_add_pages(client, setup, district):
     assert not Race.objects.filter(name="部门赛马").exists()
     client.post(reverse("race_season_new", args=[created.pk]), {"code": "2025-Q4"})
     assert [s.code for s in created.seasons.all()] == ["2025-Q3", "2025-Q4"]
+
+
+def test_results_spreadsheet(client, setup):
+    from python_calamine import CalamineWorkbook
+
+    race, season, users, _leaf = setup
+    client.force_login(users["unit_t"])
+    response = client.get(reverse("race_results", args=[race.pk, season.code]))
+    book = CalamineWorkbook.from_filelike(BytesIO(response.content))
+    ranks = book.get_sheet_by_name("排名").to_python()
+    assert ranks[0][:5] == ["榜单", "名次", "单位编码", "单位名称", "得分"]
+    assert [r[:5] for r in ranks[1:4]] == [
+        ["作风效能榜", 1, "U", "陈溪乡", 90],
+        ["作风效能榜", 2, "T", "东关街道", 60],
+        ["作风效能榜", 3, "DA", "区财政局", 50],
+    ]
+    details = book.get_sheet_by_name("明细").to_python()[1:]
+    # The town's liaison gets every rank but only its own leaves.
+    assert {r[0] for r in details} == {"T"}
+    assert len(details) == 3
