@@ -7,7 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from zuofeng.study.choices import AttachmentKind, Category, Mode
+from zuofeng.study.choices import AttachmentKind, Cadence, Category, Mode
 from zuofeng.study.models import ActivityKind, Channel, YouthGroup
 
 CAMPAIGN_START, CAMPAIGN_END = dt.date(2025, 3, 1), dt.date(2025, 9, 30)
@@ -111,3 +111,24 @@ class PublishForm(forms.Form):
 
 class MemberForm(forms.Form):
     person_no = forms.CharField(label=_("人员编号"), max_length=32)
+
+
+class KindForm(forms.Form):
+    name = forms.CharField(label=_("名称"), max_length=32)
+    category = forms.ChoiceField(label=_("类别"), choices=Category.choices)
+    youth = forms.BooleanField(label=_("五个一"), required=False)
+    active = forms.BooleanField(label=_("启用"), required=False, initial=True)
+
+
+class CadenceForm(forms.Form):
+    org_kind = forms.ModelChoiceField(label=_("组织类别"), queryset=None, empty_label=None)
+    kind = forms.ModelChoiceField(label=_("活动类型"), queryset=None, empty_label=None)
+    cadence = forms.ChoiceField(label=_("周期"), choices=Cadence.choices)
+    minimum = forms.IntegerField(label=_("最少次数（0为停用）"), min_value=0, max_value=100)
+
+    def __init__(self, *args, **kwargs):
+        from zuofeng.orgs.models import OrgKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["org_kind"].queryset = OrgKind.objects.all()
+        self.fields["kind"].queryset = _kinds()

@@ -488,3 +488,70 @@ def delivery_progress(*, person: Person, item: ChannelItem, seconds: int) -> Del
 def require_manage(actor) -> None:
     if actor is not None and not isinstance(actor, str) and not scope.can(actor, STUDY_MANAGE):
         raise PermissionDenied
+
+
+# --- configuration (the lead office) ----------------------------------------------------------
+
+
+def _require_manage_somewhere(actor) -> None:
+    if actor is not None and not isinstance(actor, str):
+        scope.require(actor, STUDY_MANAGE)
+
+
+@transaction.atomic
+def kind_save(
+    *, actor, name: str, category: str, youth: bool = False, active: bool = True
+) -> ActivityKind:
+    """Add a kind, or change the category / 五个一 flag / active flag of one by name."""
+    _require_manage_somewhere(actor)
+    name = (name or "").strip()
+    kind = ActivityKind.objects.filter(name=name).first()
+    before = (
+        {"category": kind.category, "youth": kind.youth, "active": kind.active} if kind else None
+    )
+    if kind is None:
+        kind = ActivityKind(name=name, sort_order=ActivityKind.objects.count() * 10)
+    kind.category, kind.youth, kind.active = category, youth, active
+    kind.full_clean()
+    kind.save()
+    audit.record(
+        actor=_actor(actor),
+        action="study.kind.save",
+        obj=kind,
+        before=before,
+        after={"name": kind.name, "category": category, "youth": youth, "active": active},
+    )
+    return kind
+
+
+@transaction.atomic
+def cadence_rule_save(*, actor, org_kind, kind: ActivityKind, cadence: str, minimum: int):
+    """Set the minimum of (org kind, activity kind, cadence); a minimum of 0 retires the rule."""
+    from zuofeng.study.models import CadenceRule
+
+    _require_manage_somewhere(actor)
+    if minimum < 0 or minimum > 100:
+        raise ValidationError({"minimum": _("最少次数应在0到100之间")})
+    rule, created = CadenceRule.objects.get_or_create(
+        org_kind=org_kind,
+        kind=kind,
+        cadence=cadence,
+        defaults={"minimum": max(minimum, 1), "active": minimum > 0},
+    )
+    before = None if created else {"minimum": rule.minimum, "active": rule.active}
+    rule.minimum, rule.active = max(minimum, 1), minimum > 0
+    rule.full_clean()
+    rule.save()
+    audit.record(
+        actor=_actor(actor),
+        action="study.cadence_rule.save",
+        obj=rule,
+        before=before,
+        after={
+            "org_kind": org_kind.name,
+            "kind": kind.name,
+            "cadence": cadence,
+            "minimum": minimum,
+        },
+    )
+    return rule

@@ -19,4 +19,5 @@ urlpatterns = [
     path("study/my/<int:pk>/progress/", views.my_progress, name="study_my_progress"),
     path("study/youth/", views.youth, name="study_youth"),
     path("study/youth/<int:pk>/", views.youth_group, name="study_youth_group"),
+    path("study/settings/", views.settings_page, name="study_settings"),
 ]

@@ -523,3 +523,40 @@ def youth_group(request, pk: int):
         "study/youth_group.html",
         {"group": group, "members": members, "form": form, "can_manage": can_manage},
     )
+
+
+@login_required
+def settings_page(request):
+    """Kinds and cadence rules (the lead office)."""
+    from zuofeng.study.forms import CadenceForm, KindForm
+    from zuofeng.study.models import ActivityKind, CadenceRule
+
+    scope.require(request.user, STUDY_MANAGE)
+    kind_form, rule_form = KindForm(prefix="k"), CadenceForm(prefix="r")
+    if request.method == "POST":
+        which = request.POST.get("form")
+        form = KindForm(request.POST, prefix="k") if which == "kind" else None
+        form = form or CadenceForm(request.POST, prefix="r")
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                if which == "kind":
+                    services.kind_save(actor=request.user, **d)
+                else:
+                    services.cadence_rule_save(actor=request.user, **d)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("已保存"))
+                return redirect("study_settings")
+        kind_form, rule_form = (form, rule_form) if which == "kind" else (kind_form, form)
+    return render(
+        request,
+        "study/settings.html",
+        {
+            "kinds": ActivityKind.objects.prefetch_related("groups"),
+            "rules": CadenceRule.objects.select_related("org_kind", "kind"),
+            "kind_form": kind_form,
+            "rule_form": rule_form,
+        },
+    )

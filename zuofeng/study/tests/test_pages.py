@@ -185,3 +185,39 @@ def test_idle_export_lists_the_idle_orgs_and_is_audited(client, world):
     assert rows[0][:2] == ["组织编码", "组织名称"]
     assert sorted(row[0] for row in rows[1:]) == ["D", "DA", "DA1", "T", "T2", "U"]
     assert AuditEntry.objects.filter(action="export.study_idle_orgs").count() == 1
+
+
+def test_settings_configure_kinds_and_cadence(client, world):
+    from zuofeng.core.indicators import Period, get
+    from zuofeng.orgs.models import OrgKind
+    from zuofeng.study.models import ActivityKind, CadenceRule
+
+    d, users, _ids = world
+    client.force_login(users["allowed"])
+    assert client.get("/study/settings/").status_code == 403
+    client.force_login(users["lead"])
+    r = client.post(
+        "/study/settings/",
+        {"form": "kind", "k-name": "廉政教育", "k-category": "study", "k-active": "on"},
+    )
+    assert r.status_code == 302
+    assert ActivityKind.objects.get(name="廉政教育").category == "study"
+    village = OrgKind.objects.get(code="village")
+    r = client.post(
+        "/study/settings/",
+        {
+            "form": "rule",
+            "r-org_kind": village.pk,
+            "r-kind": kind("主题党日").pk,
+            "r-cadence": "month",
+            "r-minimum": 1,
+        },
+    )
+    assert r.status_code == 302
+    assert CadenceRule.objects.filter(org_kind=village, active=True).count() == 1
+    # U1 held a 主题党日 in April only: April met, May missed.
+    p = Period(dt.date(2025, 4, 1), dt.date(2025, 5, 31))
+    rate = get("study.cadence_compliance_rate")
+    assert rate.value(d.town2.path, p) == 0.0
+    assert rate.value(d.town2.path, Period(dt.date(2025, 4, 1), dt.date(2025, 4, 30))) == 1.0
+    assert AuditEntry.objects.filter(action="study.cadence_rule.save").count() == 1
