@@ -100,6 +100,7 @@ class RequestIn(Input):
     phone: str = Field("", max_length=20, description="citizen requests")
     location: str = Field("", max_length=200)
     origin_unit: str = Field("", max_length=32, description="org code of the reporting unit")
+    visit: int | None = Field(None, ge=1, le=2**62, description="id of the visit that raised it")
 
 
 ACTIONS = (
@@ -188,6 +189,13 @@ def _org(code: str, field: str) -> Org:
     return found
 
 
+def _visit(user, pk: int):
+    visit = selectors.visits_visible_to(user).filter(pk=pk).first()
+    if visit is None:
+        raise ValidationError({"visit": "未找到该走访记录"})
+    return visit
+
+
 def _detail(user, r):
     r.timeline = selectors.timeline(r)
     r.assignment_list = selectors.assignments(r)
@@ -247,6 +255,7 @@ def create_request(request, payload: RequestIn):
         phone=payload.phone,
         location=payload.location,
         origin_unit=origin,
+        visit=_visit(request.auth, payload.visit) if payload.visit else None,
     )
     try:
         return 201, _detail(request.auth, selectors.request_get(request.auth, r.pk))
@@ -320,6 +329,52 @@ def create_enterprise(request, payload: EnterpriseIn):
 def list_grids(request):
     scope.require(request.auth, SERVICE_VIEW)
     return selectors.grids_visible_to(request.auth).order_by("code")
+
+
+class GridIn(Input):
+    code: str = Field(..., min_length=1, max_length=32)
+    name: str = Field(..., min_length=1, max_length=100)
+    org: str = Field(..., min_length=1, max_length=32)
+
+
+class MemberIn(Input):
+    person_no: str = Field(..., min_length=1, max_length=32)
+    role: str = Field(..., min_length=1, max_length=32, description="role group name")
+
+
+class MemberOut(Schema):
+    person: str = Field(..., alias="person.name")
+    person_no: str | None = Field(None, alias="person.person_no")
+    role: str = Field(..., alias="role.name")
+
+
+@router.post("/service/grids", response={201: GridOut}, summary="Create a grid")
+def create_grid(request, payload: GridIn):
+    scope.require(request.auth, SERVICE_SUBMIT)
+    org = org_selectors.org_get(request.auth, payload.org)
+    grid = services.grid_create(actor=request.auth, code=payload.code, name=payload.name, org=org)
+    grid.n_enterprises = 0
+    return 201, grid
+
+
+@router.post(
+    "/service/grids/{grid_id}/members", response={201: list[MemberOut]}, summary="Add to a team"
+)
+def add_member(request, grid_id: int, payload: MemberIn):
+    from zuofeng.service.models import GridMember, GridRole
+
+    scope.require(request.auth, SERVICE_SUBMIT)
+    require_id(grid_id)
+    grid = selectors.grids_visible_to(request.auth).filter(pk=grid_id).first()
+    if grid is None:
+        raise Http404
+    role = GridRole.objects.filter(name=payload.role).first()
+    person = Person.objects.filter(person_no=payload.person_no).first()
+    if role is None or person is None:
+        raise ValidationError({"role" if role is None else "person_no": "未找到"})
+    services.grid_member_add(actor=request.auth, grid=grid, person=person, role=role)
+    members = GridMember.objects.filter(grid=grid).select_related("person", "role")
+    return 201, list(members)
 
 
 @router.get("/service/visits", response=list[VisitOut], summary="Visits")

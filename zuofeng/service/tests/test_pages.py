@@ -139,3 +139,28 @@ def test_public_rate_limit_per_address(svc, settings):
     assert _post(other).status_code == 200
     assert PublicHit.objects.count() == 4
     assert not AuditEntry.objects.filter(after__icontains="13900001234").exists()
+
+
+def test_grid_team_through_the_api(svc):
+    import json
+
+    from zuofeng.orgs import services as org_services
+    from zuofeng.orgs.models import Person
+    from zuofeng.service.models import GridMember
+
+    Person.objects.create(name="赵六", org=svc.d.town, person_no="P100")
+    Person.objects.create(name="钱七", org=svc.d.town, person_no="P101")
+    token = org_services.token_create(actor=None, user=svc.u.unit)
+    c = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    post = lambda url, body: c.post(url, json.dumps(body), content_type="application/json")  # noqa: E731
+    r = post("/api/v1/service/grids", {"code": "G1", "name": "东关一网格", "org": "T"})
+    assert r.status_code == 201, r.content
+    gid = r.json()["id"]
+    assert post("/api/v1/service/grids", {"code": "G2", "name": "x", "org": "U"}).status_code == 404
+    url = f"/api/v1/service/grids/{gid}/members"
+    assert post(url, {"person_no": "P100", "role": "网格长"}).status_code == 201
+    # 网格长 is one person: the second is refused and nothing is written.
+    assert post(url, {"person_no": "P101", "role": "网格长"}).status_code == 422
+    r = post(url, {"person_no": "P101", "role": "联企干部"})
+    assert [m["role"] for m in r.json()] == ["网格长", "联企干部"]
+    assert GridMember.objects.count() == 2
