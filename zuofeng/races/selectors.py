@@ -86,13 +86,16 @@ class BoardView:
         return sorted((s for s in self.scores if s.progress), key=lambda s: -s.rank_change)
 
 
-def season_boards(season: Season) -> list[BoardView]:
-    """Every board of the season with its ranked scores (two queries)."""
+def season_boards(season: Season, board_id: int | None = None) -> list[BoardView]:
+    """Every board of the season with its ranked scores (two queries); with `board_id`, only
+    that board's scores are loaded (the others come without, for the tabs)."""
     views = {
         b.pk: BoardView(b.pk, b.name, b.total_points, b.get_missing_rule_display())
         for b in season.race.boards.all()
     }
     scores = BoardScore.objects.filter(season=season).select_related("participant")
+    if board_id is not None:
+        scores = scores.filter(board_id=board_id)
     for s in scores.order_by("board__sort_order", "rank", "participant__path"):
         views[s.board_id].scores.append(s)
     for v in views.values():

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -61,8 +62,8 @@ def race_detail(request, pk: int):
 @login_required
 def board(request, pk: int, season: str):
     race, season = _context(request, pk, season)
-    boards = selectors.season_boards(season)
-    board_id = _int(request.GET.get("board")) or (boards[0].board_id if boards else None)
+    board_id = _int(request.GET.get("board")) or (race.boards.values_list("pk", flat=True).first())
+    boards = selectors.season_boards(season, board_id)
     current = next((b for b in boards if b.board_id == board_id), None)
     if boards and current is None:
         raise Http404
@@ -77,6 +78,7 @@ def board(request, pk: int, season: str):
         "can_manage": selectors.can_manage(request.user, race),
         "chart": _chart(current, race.list_size) if current else None,
         "visible": _visible_codes(request.user, current),
+        "unit_base": reverse("race_participant", args=[race.pk, season.code, "-"])[:-2],
     }
     return render(request, "races/board.html", ctx)
 
@@ -84,10 +86,11 @@ def board(request, pk: int, season: str):
 def _visible_codes(user, board_view) -> set[str]:
     if board_view is None:
         return set()
+    roots = scope.paths_for(user, RACE_VIEW)
     return {
         s.participant.code
         for s in board_view.scores
-        if selectors.can_see_participant(user, s.participant)
+        if any(s.participant.path.startswith(r) for r in roots)
     }
 
 
