@@ -14,7 +14,15 @@ from pathlib import Path
 
 from bench.common import HEADER, Result
 
-MODULES = ["bench.import_people", "bench.ledger", "bench.dashboard"]
+MODULES = [
+    "bench.import_people",
+    "bench.ledger",
+    "bench.dashboard",
+    "bench.rules",
+    "bench.study",
+    "bench.service",
+    "bench.races",
+]
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 BEGIN = "<!-- bench:begin -->"
 END = "<!-- bench:end -->"

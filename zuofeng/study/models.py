@@ -131,7 +131,8 @@ class Activity(models.Model):
         verbose_name_plural = _("活动")
         indexes = [
             models.Index(fields=["date", "kind"], name="activity_date_kind_idx"),
-            models.Index(fields=["org", "date"], name="activity_org_date_idx"),
+            # Covering for the per-org counts of a period (org path join → org, date, kind).
+            models.Index(fields=["org", "date", "kind"], name="activity_org_date_kind_idx"),
             models.Index(fields=["youth_group", "date"], name="activity_youth_date_idx"),
         ]
         constraints = [
