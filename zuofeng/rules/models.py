@@ -126,7 +126,11 @@ class Expense(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["unit", "voucher_no"], name="expense_voucher_unique")
         ]
-        indexes = [models.Index(fields=["date"], name="expense_date_idx")]
+        indexes = [
+            models.Index(fields=["date"], name="expense_date_idx"),
+            # Most checks are limited to a few economic classification codes.
+            models.Index(fields=["econ_code", "date"], name="expense_code_date_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.voucher_no} {self.summary[:20]}"

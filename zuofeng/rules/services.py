@@ -279,7 +279,10 @@ def check_expenses(expenses: QuerySet[Expense]) -> int:
     already there are kept (bulk insert ignores them). Returns the hits created."""
     created = 0
     for lst, start, end in _windows():
-        span = expenses.filter(subtree_q(lst.applies_to.path, "unit__path"), date__gte=start)
+        # Units by an IN (subquery) rather than a join; no ORDER BY (the model's default would
+        # make every item's query walk the date index over the whole table).
+        units = Org.objects.filter(subtree_q(lst.applies_to.path)).values("pk")
+        span = expenses.filter(unit__in=units, date__gte=start).order_by()
         if end is not None:
             span = span.filter(date__lt=end)
         items = NegativeItem.objects.filter(category__negative_list=lst).exclude(check_type="")
