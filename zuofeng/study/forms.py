@@ -132,3 +132,9 @@ class CadenceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["org_kind"].queryset = OrgKind.objects.all()
         self.fields["kind"].queryset = _kinds()
+
+
+class YouthGroupForm(forms.Form):
+    name = forms.CharField(label=_("分社名称"), max_length=64)
+    org = forms.CharField(label=_("所属组织编码"), max_length=32)
+    description = forms.CharField(label=_("简介"), max_length=500, required=False)

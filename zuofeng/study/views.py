@@ -482,12 +482,40 @@ def my_progress(request, pk: int):
 
 @login_required
 def youth(request):
+    from zuofeng.study.forms import YouthGroupForm
+
     form, org, period, _kind = _report_scope(request)
+    can_manage = scope.can(request.user, STUDY_MANAGE)
+    group_form = YouthGroupForm()
+    if request.method == "POST":
+        if not can_manage:
+            raise Http404
+        group_form = YouthGroupForm(request.POST)
+        if group_form.is_valid():
+            d = group_form.cleaned_data
+            host = Org.objects.filter(code=d["org"]).first()
+            try:
+                if host is None:
+                    raise ValidationError({"org": _("组织编码不存在")})
+                services.youth_group_create(
+                    actor=request.user, name=d["name"], org=host, description=d["description"]
+                )
+            except ValidationError as exc:
+                _add_errors(group_form, exc)
+            else:
+                return redirect("study_youth")
     groups = selectors.youth_groups_progress(period, [org.path])
     return render(
         request,
         "study/youth.html",
-        {"form": form, "org": org, "period": period, "groups": groups},
+        {
+            "form": form,
+            "org": org,
+            "period": period,
+            "groups": groups,
+            "group_form": group_form,
+            "can_manage": can_manage,
+        },
     )
 
 

@@ -221,3 +221,19 @@ def test_settings_configure_kinds_and_cadence(client, world):
     assert rate.value(d.town2.path, p) == 0.0
     assert rate.value(d.town2.path, Period(dt.date(2025, 4, 1), dt.date(2025, 4, 30))) == 1.0
     assert AuditEntry.objects.filter(action="study.cadence_rule.save").count() == 1
+
+
+def test_youth_group_created_and_member_refused_when_over_35(client, world):
+    d, users, _ids = world
+    client.force_login(users["allowed"])
+    assert client.post("/study/youth/", {"name": "x", "org": "D"}).status_code == 404
+    client.force_login(users["lead"])
+    assert client.post("/study/youth/", {"name": "虞青二社", "org": "DA"}).status_code == 302
+    group = YouthGroup.objects.get(name="虞青二社")
+    person(d.dept_branch, "老干部", no="OLD1", born=dt.date(1970, 1, 1), cadre="general")
+    r = client.post(f"/study/youth/{group.pk}/", {"person_no": "OLD1"})
+    assert r.status_code == 200 and "年轻干部" in r.content.decode()
+    assert group.members.count() == 0
+    person(d.dept_branch, "青年", no="YNG1", born=dt.date(2000, 1, 1), cadre="general")
+    assert client.post(f"/study/youth/{group.pk}/", {"person_no": "YNG1"}).status_code == 302
+    assert group.members.count() == 1
