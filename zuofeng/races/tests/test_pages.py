@@ -288,3 +288,18 @@ def test_results_spreadsheet(client, setup):
     # The town's liaison gets every rank but only its own leaves.
     assert {r[0] for r in details} == {"T"}
     assert len(details) == 3
+
+
+@pytest.mark.parametrize("name", ["own", "history", "entries", "records", "list"])
+def test_query_counts_do_not_grow_with_rows(client, setup, django_assert_max_num_queries, name):
+    race, season, users, leaf = setup
+    node = Node.objects.get(name="招商引资额")
+    for org in race.participants.all():
+        services.entry_submit(
+            actor=None, season=season, node=node, participant=org, value="1", evidence="x"
+        )
+    client.force_login(users["lead"])
+    url = _urls(race, season, leaf)[name]
+    client.get(url)
+    with django_assert_max_num_queries(14):
+        assert client.get(url).status_code == 200
