@@ -243,7 +243,7 @@ class _Builder:
                 _date(rng, dt.date(2025, 6, 1), END),
             )
         for i in range(4):
-            owner = self.towns[i]
+            owner = self.towns[i % len(self.towns)]
             start = dt.date(2024, 3, 1) + dt.timedelta(days=30 * i)
             self.project(
                 "民生实事项目",
@@ -256,20 +256,28 @@ class _Builder:
             )
         # 百个部门联百村: 100 pairings of departments with villages and communities.
         step = max(len(self.villages) // PAIRINGS, 1)
-        pairings = [
-            Pairing(
-                unit=self.depts[i % len(self.depts)],
-                village=self.villages[(i * step + i // len(self.depts)) % len(self.villages)],
-                start_date=dt.date(2025, 3, 10),
-                end_date=dt.date(2027, 3, 9),
-                note="百个部门联百村(社)、百个支部破百难",
+        pairings, seen, k = [], set(), 0
+        limit = min(PAIRINGS, len(self.depts) * len(self.villages))
+        while len(pairings) < limit and k < 4 * limit:  # small districts repeat pairs
+            unit = self.depts[k % len(self.depts)]
+            village = self.villages[(k * step + k // len(self.depts)) % len(self.villages)]
+            k += 1
+            if (unit.pk, village.pk) in seen:
+                continue
+            seen.add((unit.pk, village.pk))
+            pairings.append(
+                Pairing(
+                    unit=unit,
+                    village=village,
+                    start_date=dt.date(2025, 3, 10),
+                    end_date=dt.date(2027, 3, 9),
+                    note="百个部门联百村(社)、百个支部破百难",
+                )
             )
-            for i in range(PAIRINGS)
-        ]
         Pairing.objects.bulk_create(pairings)
         pairings = list(Pairing.objects.select_related("unit", "village").order_by("id"))
         for i in range(EFFICIENCY):
-            pairing = pairings[i % PAIRINGS]
+            pairing = pairings[i % len(pairings)]
             kw = dict(pairing=pairing, village=pairing.village)
             title = f"{pairing.unit.label}{rng.choice(EFFICIENCY_TOPICS)}"
             start = _date(rng, START, dt.date(2025, 7, 31))
@@ -289,7 +297,7 @@ class _Builder:
             else:
                 self.finished("机关效能项目", title, pairing.unit, start, **kw)
         for i in range(PAIRED):
-            pairing = pairings[(i * 3) % PAIRINGS]
+            pairing = pairings[(i * 3) % len(pairings)]
             kw = dict(pairing=pairing, village=pairing.village)
             title = f"{pairing.village.label}{rng.choice(PAIRED_TOPICS)}"
             start = _date(rng, START, dt.date(2025, 8, 31))
