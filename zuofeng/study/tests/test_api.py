@@ -116,3 +116,24 @@ def test_progress_endpoint_is_idempotent(client, world):
     assert call(client, t["other"], "post", url, data={"seconds": 180}).status_code == 404
     listed = call(client, t["lead"], "get", "/study/items").json()
     assert listed["items"][0]["completed"] == 1 and listed["items"][0]["delivered"] == 1
+
+
+ENDPOINTS = [
+    ("get", "/study/activities"),
+    ("get", "/study/compliance"),
+    ("get", "/study/coverage"),
+    ("get", "/study/items"),
+    ("get", "/study/youth-groups"),
+]
+
+
+@pytest.mark.parametrize(("method", "url"), ENDPOINTS)
+def test_api_permission_matrix(client, world, method, url):
+    _d, t = world
+    assert getattr(client, method)(f"/api/v1{url}").status_code == 401
+    assert call(client, "not-a-token", method, url).status_code == 401
+    assert call(client, t["norole"], method, url).status_code == 403
+    assert call(client, t["sec"], method, url).status_code == 200
+    assert call(client, t["lead"], method, url).status_code == 200
+    if url != "/study/items":
+        assert call(client, t["sec"], method, f"{url}?org=T1").status_code == 404
