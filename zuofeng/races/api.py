@@ -11,7 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from zuofeng.core import indicators as registry
@@ -172,6 +173,7 @@ class EntryOut(Schema):
     evidence: str
     evidence_file: str
     state: str
+    version: int
     entered_name: str
     approver_name: str
     reason: str
@@ -186,6 +188,11 @@ class EntryIn(Input):
 
 class DecideIn(Input):
     reason: str = ""
+    version: int | None = None
+
+
+class ApproveIn(Input):
+    version: int | None = None
 
 
 def _race(request, race_id: int):
@@ -450,6 +457,7 @@ def _entry_out(e) -> dict:
         "evidence": e.evidence,
         "evidence_file": e.evidence_name,
         "state": e.state,
+        "version": e.version,
         "entered_name": e.entered_name,
         "approver_name": e.approver_name,
         "reason": e.reason,
@@ -497,14 +505,20 @@ def submit_entry(request, race_id: int, code: Text, payload: EntryIn):
     return 201, _entry_out(entry)
 
 
-def _decide(request, race_id, code, entry_id, approve, reason=""):
+def _entry(request, race_id, code, entry_id):
     race = _race(request, race_id)
     season = selectors.season_get(race, code)
-    entry = get_object_or_404(
+    return get_object_or_404(
         selectors.entries_visible_to(request.auth, season), pk=require_id(entry_id)
     )
+
+
+def _decide(request, race_id, code, entry_id, approve, reason="", version=None):
+    entry = _entry(request, race_id, code, entry_id)
     return _entry_out(
-        services.entry_decide(actor=request.auth, entry=entry, approve=approve, reason=reason)
+        services.entry_decide(
+            actor=request.auth, entry=entry, approve=approve, reason=reason, version=version
+        )
     )
 
 
@@ -513,8 +527,11 @@ def _decide(request, race_id, code, entry_id, approve, reason=""):
     response=EntryOut,
     summary="Approve a manual entry (lead office, not one's own)",
 )
-def approve_entry(request, race_id: int, code: Text, entry_id: int):
-    return _decide(request, race_id, code, entry_id, True)
+def approve_entry(
+    request, race_id: int, code: Text, entry_id: int, payload: ApproveIn | None = None
+):
+    version = payload.version if payload else None
+    return _decide(request, race_id, code, entry_id, True, version=version)
 
 
 @router.post(
@@ -523,4 +540,14 @@ def approve_entry(request, race_id: int, code: Text, entry_id: int):
     summary="Return a manual entry with a reason (lead office)",
 )
 def reject_entry(request, race_id: int, code: Text, entry_id: int, payload: DecideIn):
-    return _decide(request, race_id, code, entry_id, False, payload.reason)
+    return _decide(request, race_id, code, entry_id, False, payload.reason, payload.version)
+
+
+@router.post(
+    "/races/{race_id}/seasons/{code}/entries/{entry_id}/evidence",
+    response=EntryOut,
+    summary="Attach the evidence file of an entry awaiting approval (PDF, PNG, JPEG, Office)",
+)
+def attach_evidence(request, race_id: int, code: Text, entry_id: int, file: File[UploadedFile]):
+    entry = _entry(request, race_id, code, entry_id)
+    return _entry_out(services.entry_attach(actor=request.auth, entry=entry, upload=file))

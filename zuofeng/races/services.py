@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zuofeng.core import audit
+from zuofeng.core.errors import Conflict
 from zuofeng.orgs import scope
 from zuofeng.orgs.models import Org
 from zuofeng.races import scoring
@@ -253,14 +254,19 @@ def entry_submit(
 
 
 @transaction.atomic
-def entry_decide(*, actor, entry: ManualEntry, approve: bool, reason: str = "") -> ManualEntry:
-    """The lead office approves a submitted entry (not one it entered itself) or returns it."""
+def entry_decide(
+    *, actor, entry: ManualEntry, approve: bool, reason: str = "", version: int | None = None
+) -> ManualEntry:
+    """The lead office approves a submitted entry (not one it entered itself) or returns it.
+    With `version`, an entry changed since the caller read it is a conflict."""
     entry = (
         ManualEntry.objects.select_for_update()
         .select_related("season__race__lead_org", "participant", "node")
         .get(pk=entry.pk)
     )
     authorize_manage(actor, entry.season.race)
+    if version is not None and version != entry.version:
+        raise Conflict
     if entry.season.state == SeasonState.PUBLISHED:
         raise ValidationError(_("%(s)s已发布，不能再审核") % {"s": entry.season.name})
     if entry.state != EntryState.SUBMITTED:
@@ -285,5 +291,46 @@ def entry_decide(*, actor, entry: ManualEntry, approve: bool, reason: str = "") 
         obj=entry,
         org_path=entry.participant.path,
         after={"state": entry.state, "reason": entry.reason},
+    )
+    return entry
+
+
+@transaction.atomic
+def entry_attach(*, actor, entry: ManualEntry, upload) -> ManualEntry:
+    """Attach (or replace) the evidence file of an entry still awaiting approval."""
+    entry = (
+        ManualEntry.objects.select_for_update()
+        .select_related("season__race__lead_org", "participant")
+        .get(pk=entry.pk)
+    )
+    if actor is not None:
+        if not race_visible(actor, entry.season.race):
+            raise Http404
+        if not scope.can_at(actor, RACE_ENTER, entry.participant.path):
+            raise PermissionDenied
+    if entry.season.state == SeasonState.PUBLISHED:
+        raise ValidationError(_("%(s)s已发布，不能再填报") % {"s": entry.season.name})
+    if entry.state == EntryState.APPROVED:
+        raise ValidationError(_("该数据已审核通过，不能修改"))
+    if upload.size > EVIDENCE_MAX_BYTES:
+        raise ValidationError({"file": _("文件不能超过20MB")})
+    head = upload.read(8)
+    upload.seek(0)
+    if _sniff(head) is None:
+        raise ValidationError({"file": _("只接受PDF、图片（PNG/JPEG）或Office文档")})
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    entry.evidence_name = (getattr(upload, "name", "") or "file")[-200:]
+    entry.evidence_file.save(entry.evidence_name, upload, save=False)
+    entry.version += 1
+    entry.save(update_fields=["evidence_file", "evidence_name", "version"])
+    audit.record(
+        actor=actor or "cli",
+        action="race.entry_attach",
+        obj=entry,
+        org_path=entry.participant.path,
+        after={"file": entry.evidence_name, "sha256": digest.hexdigest()},
     )
     return entry

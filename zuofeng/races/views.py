@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zuofeng.core import indicators as registry
+from zuofeng.core.errors import Conflict
 from zuofeng.orgs import scope
 from zuofeng.orgs.models import Org, OrgKind, subtree_q, subtrees_q
 from zuofeng.races import forms, notice, selectors, services
@@ -369,9 +370,12 @@ def entry_decide(request, pk: int, season: str, entry: int):
             entry=obj,
             approve=request.POST.get("op") == "approve",
             reason=request.POST.get("reason", "")[:500],
+            version=_int(request.POST.get("version")),
         )
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
+    except Conflict as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(request, _("已处理"))
     return redirect("race_entries", pk=race.pk, season=season.code)

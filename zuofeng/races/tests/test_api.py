@@ -78,8 +78,16 @@ def test_race_over_http(world):
     assert outside.status_code == 422
     assert outside.json()["errors"] == {"participant": ["T1不是本比拼的参赛单位"]}
     entry_id = entry.json()["id"]
+    evidence = f"{api}/seasons/2025-Q2/entries/{entry_id}/evidence"
+    not_pdf = unit.post(evidence, files={"file": ("x.pdf", b"<html>", "application/pdf")})
+    assert not_pdf.status_code == 422
+    attached = unit.post(evidence, files={"file": ("签约.pdf", b"%PDF-1.4 x", "application/pdf")})
+    assert attached.json()["evidence_file"] == "签约.pdf"
+    assert attached.json()["version"] == 2
     assert unit.post(f"{api}/seasons/2025-Q2/entries/{entry_id}/approve").status_code == 403
-    approved = lead.post(f"{api}/seasons/2025-Q2/entries/{entry_id}/approve")
+    stale = lead.post(f"{api}/seasons/2025-Q2/entries/{entry_id}/approve", json={"version": 1})
+    assert stale.status_code == 409
+    approved = lead.post(f"{api}/seasons/2025-Q2/entries/{entry_id}/approve", json={"version": 2})
     assert approved.json()["state"] == "approved"
 
     assert unit.post(f"{api}/seasons/2025-Q2/compute").status_code == 403
