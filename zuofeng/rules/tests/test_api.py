@@ -11,8 +11,12 @@ API = "/api/v1/rules"
 
 @pytest.fixture
 def call(client):
+    tokens = {}
+
     def call(user, method, path, **kw):
-        token = org_services.token_create(actor=None, user=user)
+        if user.pk not in tokens:
+            tokens[user.pk] = org_services.token_create(actor=None, user=user)
+        token = tokens[user.pk]
         return getattr(client, method)(
             f"{API}{path}",
             HTTP_AUTHORIZATION=f"Bearer {token}",
@@ -111,3 +115,39 @@ def test_budget_and_cases(call, users):
         data={"decision": "confirmed", "to_ledger": True},
     )
     assert r.status_code == 200 and r.json()["problem"]
+
+
+def test_api_permission_matrix(client, call, users, world):
+    """Anonymous → 401; no role → 403; out of scope → 404 on a record; in scope → 200."""
+    hit = Hit.objects.filter(expense__voucher_no="V1").first()
+    case = PowerCase.objects.get()
+    lst = NegativeItem.objects.first().category.negative_list_id
+    paths = {
+        "/lists": False,
+        f"/lists/{lst}/items": False,
+        "/hits": False,
+        f"/hits/{hit.pk}": True,
+        "/budget?year=2025": False,
+        "/power-items": False,
+        "/cases": False,
+        f"/cases/{case.pk}": True,
+    }
+    for path, scoped in paths.items():
+        assert client.get(f"{API}{path}").status_code == 401, path
+        assert call(users["none"], "get", path).status_code == 403, path
+        assert call(users["out"], "get", path).status_code == (404 if scoped else 200), path
+        for who in ("unit", "lead", "leader"):
+            assert call(users[who], "get", path).status_code == 200, (path, who)
+
+
+def test_api_lists_pin_their_query_count(call, users, django_assert_max_num_queries):
+    from zuofeng.core.sheets import run_import
+    from zuofeng.rules.tests.conftest import expense_row
+
+    run_import("expenses", [expense_row(f"X{n}", "T1") for n in range(40)])
+    token_user = users["lead"]
+    call(token_user, "get", "/lists")  # the token, made outside the count
+    with django_assert_max_num_queries(12):
+        assert call(token_user, "get", "/hits?limit=100").json()["count"] == 43
+    with django_assert_max_num_queries(12):
+        assert call(token_user, "get", "/cases").status_code == 200
