@@ -189,6 +189,7 @@ def programmes_visible_to(user) -> QuerySet[Programme]:
         Programme.objects.filter(subtrees_q(_paths(user), "unit__path"))
         .select_related("unit", "project")
         .annotate(enrolled=Count("enrolments"))
+        .order_by("-start_date", "id")
     )
 
 
