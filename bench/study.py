@@ -90,12 +90,19 @@ def _populate() -> None:
         cursor.execute("ANALYZE")
 
 
-def _context():
-    from zuofeng.core.indicators import Period, get
-    from zuofeng.orgs.models import SEGMENT, Org
+_CONTEXT: list = []
 
-    root = Org.objects.get(parent__isnull=True)
-    return root, Period(*QUARTER), get, SEGMENT
+
+def _context():
+    """The root, the quarter and the two indicators, looked up once (the floor's constants are
+    fixed too): the measure is the query, not the registry."""
+    if not _CONTEXT:
+        from zuofeng.core.indicators import Period, get
+        from zuofeng.orgs.models import SEGMENT, Org
+
+        root = Org.objects.get(parent__isnull=True)
+        _CONTEXT.extend([root, Period(*QUARTER), get, SEGMENT])
+    return _CONTEXT
 
 
 def _floor() -> None:

@@ -333,7 +333,10 @@ class Builder:
                         published_on=item.published_on,
                         opened_at=opened_at if opened else None,
                         listened_seconds=listened,
-                        completed_at=opened_at if done and item.duration_seconds else None,
+                        # A text item is read once opened; audio is completed at 90 %.
+                        completed_at=opened_at
+                        if (done or not item.duration_seconds) and opened
+                        else None,
                     )
                 )
         Delivery.objects.bulk_create(rows, batch_size=2000)

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from zuofeng.core.indicators import (
     NO_FILTERS,
@@ -274,9 +274,7 @@ completions = CountIndicator(
     PATH,
     ITEM_FILTERS,
     "统计期内发布的频道内容中已完成（音频收听满90%或已阅读文字）的人次",
-    records_fn=lambda p: _deliveries(p).filter(
-        Q(completed_at__isnull=False) | Q(item__duration_seconds=0, opened_at__isnull=False)
-    ),
+    records_fn=lambda p: _deliveries(p).filter(completed_at__isnull=False),
 )
 
 register(

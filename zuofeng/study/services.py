@@ -451,11 +451,19 @@ def _delivery(person: Person, item: ChannelItem) -> Delivery:
 
 @transaction.atomic
 def delivery_open(*, person: Person, item: ChannelItem) -> Delivery:
-    """Record that a member opened an item; the first opening counts, later ones change nothing."""
+    """Record that a member opened an item (a text item is then completed); the first opening
+    counts, later ones change nothing."""
     delivery = _delivery(person, item)
+    changed = []
+    now = timezone.now()
     if delivery.opened_at is None:
-        delivery.opened_at = timezone.now()
-        delivery.save(update_fields=["opened_at"])
+        delivery.opened_at = now
+        changed.append("opened_at")
+    if not item.duration_seconds and delivery.completed_at is None:
+        delivery.completed_at = now  # a text item is read once opened
+        changed.append("completed_at")
+    if changed:
+        delivery.save(update_fields=changed)
     return delivery
 
 

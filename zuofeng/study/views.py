@@ -330,7 +330,7 @@ def channels(request):
                 _add_errors(form, exc)
             else:
                 return redirect("study_item", item.pk)
-    root = selectors.scope_org(request.user, None)
+    root = selectors.scope_org(request.user, request.GET.get("org") or None)
     page = Paginator(selectors.items_visible_to(request.user), 50).get_page(request.GET.get("page"))
     stats = selectors.item_stats(list(page.object_list), root.path)
     rows = [(i, stats.get(i.pk, {})) for i in page]
@@ -375,13 +375,14 @@ def item_detail(request, pk: int):
             else:
                 messages.success(request, _("已送达%(n)s人") % {"n": n})
                 return redirect("study_item", pk)
-    root = selectors.scope_org(request.user, None)
+    root = selectors.scope_org(request.user, request.GET.get("org") or None)
     return render(
         request,
         "study/item_detail.html",
         {
             "item": item,
             "stats": selectors.item_stats([item], root.path).get(item.pk, {}),
+            "root": root,
             "targets": item.targets.all(),
             "form": form,
             "can_manage": can_manage,

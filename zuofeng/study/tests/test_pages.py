@@ -237,3 +237,24 @@ def test_youth_group_created_and_member_refused_when_over_35(client, world):
     person(d.dept_branch, "青年", no="YNG1", born=dt.date(2000, 1, 1), cadre="general")
     assert client.post(f"/study/youth/{group.pk}/", {"person_no": "YNG1"}).status_code == 302
     assert group.members.count() == 1
+
+
+def test_item_statistics_per_subtree(client, world):
+    d, users, _ids = world
+    person(d.v1, "东关党员")
+    item = services.item_create(
+        actor=None,
+        channel=Channel.objects.get(name="组工播报"),
+        publisher=d.root,
+        title="文字稿",
+        body="内容",
+    )
+    services.item_publish(actor=None, item=item, targets=[d.town, d.town2], on=D)
+    services.delivery_open(person=Learner.objects.get(username="allowed").person, item=item)
+    client.force_login(users["lead"])
+    whole = client.get(f"/study/items/{item.pk}/").content.decode()
+    assert "送达 2 人次，打开 1 人次，完成 1 人次" in whole
+    town = client.get(f"/study/items/{item.pk}/?org=T").content.decode()
+    assert "送达 1 人次，打开 0 人次" in town
+    client.force_login(users["outside"])
+    assert client.get(f"/study/items/{item.pk}/?org=U").status_code == 404
