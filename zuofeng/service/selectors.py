@@ -95,7 +95,16 @@ def assignments(r: ServiceRequest):
 def actions_for(user, r: ServiceRequest) -> list:
     """The loop's actions the user may take on the request now."""
     out = []
+    today = timezone.localdate()
     for t in REQUEST_LOOP.actions_from(r.state):
+        if t.action == "approve_extension" and not r.extension_pending:
+            continue
+        if t.action == "supervise" and not (
+            (r.deadline and r.deadline < today) or (r.sign_deadline and r.sign_deadline < today)
+        ):
+            continue
+        if t.action == "redo" and (r.satisfaction != "unsatisfied" or r.redo_count):
+            continue
         org = r.front_desk if WHERE[t.action] == "front_desk" else r.unit
         if t.roles & scope.roles_at(user, org.path):
             out.append(t)
