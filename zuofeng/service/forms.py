@@ -81,3 +81,15 @@ class TrackForm(forms.Form):
 
 class RateForm(TrackForm):
     satisfaction = forms.ChoiceField(label=_("满意度"), choices=Satisfaction.choices)
+
+
+class VisitForm(forms.Form):
+    date = forms.DateField(label=_("走访日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18)
+    unit = forms.CharField(label=_("走访单位编码"), max_length=32)
+    cadres = forms.CharField(
+        label=_("走访人员（人员编号，以、分隔）"), required=False, max_length=500
+    )
+    notes = forms.CharField(
+        label=_("走访内容"), required=False, widget=forms.Textarea, max_length=4000
+    )

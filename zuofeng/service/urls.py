@@ -18,6 +18,7 @@ urlpatterns = [
     path("service/grids/", views.grid_list, name="service_grids"),
     path("service/grids/<int:pk>/", views.grid_detail, name="service_grid"),
     path("service/visits/", views.visit_list, name="service_visits"),
+    path("service/visits/new/", views.visit_new, name="service_visit_new"),
     # The public side: no account.
     path("public/requests/new/", views.public_submit, name="service_public_submit"),
     path("public/requests/track/", views.public_track, name="service_public_track"),

@@ -30,6 +30,7 @@ from zuofeng.service.forms import (
     SubmitForm,
     TrackForm,
     TransitionForm,
+    VisitForm,
 )
 from zuofeng.service.models import Enterprise, GridMember
 from zuofeng.service.permissions import SERVICE_ROUTE, SERVICE_SUBMIT, SERVICE_VIEW
@@ -251,6 +252,44 @@ def visit_list(request):
         request.GET.get("page")
     )
     return render(request, "service/visits.html", {"page": page, "query": ""})
+
+
+@login_required
+def visit_new(request):
+    scope.require(request.user, SERVICE_SUBMIT)
+    form = VisitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit = _visit(request.user, form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("走访已登记"))
+            return redirect("service_enterprise", pk=visit.enterprise_id)
+    return render(request, "service/visit_new.html", {"form": form})
+
+
+def _visit(user, d):
+    from zuofeng.orgs import selectors as org_selectors
+    from zuofeng.orgs.models import Person
+
+    code = normalise_credit_code(d["credit_code"])
+    enterprise = Enterprise.objects.filter(credit_code=code).first()
+    if enterprise is None:
+        raise ValidationError(_("未找到该统一社会信用代码对应的企业"))
+    unit = org_selectors.org_get(user, d["unit"].strip())
+    numbers = [n.strip() for n in d["cadres"].replace(",", "、").split("、") if n.strip()]
+    cadres = list(Person.objects.filter(person_no__in=numbers))
+    if len(cadres) != len(set(numbers)):
+        raise ValidationError(_("走访人员的人员编号有误"))
+    return services.visit_create(
+        actor=user,
+        date=d["date"],
+        enterprise=enterprise,
+        unit=unit,
+        cadres=cadres,
+        notes=d["notes"],
+    )
 
 
 # --- the public side (no account) -------------------------------------------------------------

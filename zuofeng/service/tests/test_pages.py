@@ -164,3 +164,17 @@ def test_grid_team_through_the_api(svc):
     r = post(url, {"person_no": "P101", "role": "联企干部"})
     assert [m["role"] for m in r.json()] == ["网格长", "联企干部"]
     assert GridMember.objects.count() == 2
+
+
+def test_visit_page_records_a_visit(svc):
+    from zuofeng.service.models import Visit
+    from zuofeng.service.tests.conftest import credit
+
+    url = reverse("service_visit_new")
+    c = login(svc.u.grid)
+    assert login(svc.u.leader).get(url).status_code == 403
+    bad = c.post(url, {"date": "2025-05-06", "credit_code": credit(1), "unit": "U"})
+    assert bad.status_code == 404 and Visit.objects.count() == 0  # another town: out of scope
+    ok = c.post(url, {"date": "2025-05-06", "credit_code": credit(1), "unit": "T", "notes": "回访"})
+    assert ok.status_code == 302
+    assert list(Visit.objects.values_list("unit__code", "notes")) == [("T", "回访")]
