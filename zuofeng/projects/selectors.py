@@ -283,13 +283,14 @@ def income_by_year(village: Org) -> list[dict]:
         .order_by("y")
     )
     out, previous = [], None
+    cent = Decimal("0.01")
     for r in rows:
-        income = r["income"] or Decimal(0)
+        income = (r["income"] or Decimal(0)).quantize(cent)
         out.append(
             {
                 "year": r["y"],
                 "income": income,
-                "expense": r["expense"] or Decimal(0),
+                "expense": (r["expense"] or Decimal(0)).quantize(cent),
                 "growth": income - previous if previous is not None else None,
             }
         )
