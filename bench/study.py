@@ -58,14 +58,14 @@ def _populate() -> None:
     rng.shuffle(orgs)
     idle = set(orgs[: len(orgs) // 10])
     busy = orgs[len(orgs) // 10 :]
-    kinds = list(ActivityKind.objects.values_list("pk", flat=True))
+    kinds = list(ActivityKind.objects.values_list("pk", "category"))
     start = dt.date(2025, 1, 1)
     now = "2025-12-31 00:00:00"
     sql = (
-        "INSERT INTO study_activity (org_id, kind_id, topic, date, mode, place, host, recorder,"
-        " named, expected_count, present_count, minutes, youth_group_id, created_by_id,"
-        " created_at, version) VALUES (%s, %s, %s, %s, 'offline', '', '', '', 0, NULL, %s, '',"
-        " NULL, NULL, %s, 1)"
+        "INSERT INTO study_activity (org_id, kind_id, category, topic, date, mode, place, host,"
+        " recorder, named, expected_count, present_count, minutes, youth_group_id,"
+        " created_by_id, created_at, version) VALUES (%s, %s, %s, %s, %s, 'offline', '', '', '',"
+        " 0, NULL, %s, '', NULL, NULL, %s, 1)"
     )
     with transaction.atomic(), connection.cursor() as cursor:
         batch = []
@@ -74,7 +74,8 @@ def _populate() -> None:
             org = rng.choice(busy)
             if QUARTER[0] <= day <= QUARTER[1] and org in idle:
                 continue
-            batch.append((org, rng.choice(kinds), "学习", day.isoformat(), rng.randint(3, 40), now))
+            kind, category = rng.choice(kinds)
+            batch.append((org, kind, category, "学习", day.isoformat(), rng.randint(3, 40), now))
             if len(batch) == 20_000:
                 cursor.executemany(sql, batch)
                 batch.clear()
@@ -84,7 +85,7 @@ def _populate() -> None:
         missing = ROWS - cursor.fetchone()[0]
         cursor.executemany(
             sql,
-            [(rng.choice(busy), rng.choice(kinds), "学习", "2025-01-15", 9, now)] * missing,
+            [(rng.choice(busy), *kinds[0], "学习", "2025-01-15", 9, now)] * missing,
         )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

@@ -122,6 +122,7 @@ class Builder:
         act = Activity(
             org_id=org_id,
             kind=self.kinds[kind],
+            category=self.kinds[kind].category,
             topic=self.rng.choice(TOPICS[kind]),
             date=day,
             mode=Mode.ONLINE if self.rng.random() < 0.1 else Mode.OFFLINE,

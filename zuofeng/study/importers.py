@@ -175,6 +175,7 @@ class ActivityImporter(Importer):
         values = {
             "org_id": org.pk,
             "kind_id": kind.pk,
+            "category": kind.category,
             "topic": row["topic"].strip(),
             "date": row["date"],
             "mode": mode,

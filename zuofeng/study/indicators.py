@@ -62,18 +62,14 @@ PATH = "org__path"
 
 def _activities(p: Period, category: str | None = None) -> QuerySet:
     qs = Activity.objects.filter(date__gte=p.start, date__lte=p.end)
-    if category is None:
-        return qs
-    # The kinds of a category as a one-off subquery, not a join: the count then stays inside
-    # the (org, date, kind) index.
-    return qs.filter(kind_id__in=ActivityKind.objects.filter(category=category).values("pk"))
+    return qs if category is None else qs.filter(category=category)
 
 
 class ByOrgPath:
     """by_child grouped on each org's full path, then added up per child prefix in Python.
     SQLite walks the org path index in order and each org's activities in the covering
-    (org, date, kind) index, so `GROUP BY path` streams; grouping on a path prefix needs a
-    temporary B-tree over every row of the period (measured ~3× slower, bench/study.py)."""
+    (org, category, date, kind) index, so `GROUP BY path` streams; grouping on a path prefix
+    needs a temporary B-tree over every row of the period (measured ~3× slower)."""
 
     def by_child(self, scope_path, width, period, filters: Mapping[str, str] = NO_FILTERS):
         rows = (

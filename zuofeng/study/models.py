@@ -99,6 +99,9 @@ class Activity(models.Model):
         Org, on_delete=models.PROTECT, related_name="activities", verbose_name=_("组织")
     )
     kind = models.ForeignKey(ActivityKind, on_delete=models.PROTECT, verbose_name=_("活动类型"))
+    # The kind's category, copied by every writer (and rewritten when a kind changes category):
+    # it leads the per-org index, so a category's count never leaves the index.
+    category = models.CharField(_("类别"), max_length=16, choices=Category.choices)
     topic = models.CharField(_("活动主题"), max_length=200)
     date = models.DateField(_("活动日期"))
     mode = models.CharField(_("形式"), max_length=8, choices=Mode.choices, default=Mode.OFFLINE)
@@ -131,12 +134,18 @@ class Activity(models.Model):
         verbose_name_plural = _("活动")
         indexes = [
             models.Index(fields=["date", "kind"], name="activity_date_kind_idx"),
-            # Covering for the per-org counts of a period (org path join → org, date, kind).
-            models.Index(fields=["org", "date", "kind"], name="activity_org_date_kind_idx"),
+            # Covering for the per-org counts of a category in a period (the org path join
+            # seeks each org, then reads one contiguous range): bench/study.py.
+            models.Index(
+                fields=["org", "category", "date", "kind"], name="activity_org_cat_date_idx"
+            ),
             models.Index(fields=["youth_group", "date"], name="activity_youth_date_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(mode__in=Mode.values), name="activity_mode_valid"),
+            models.CheckConstraint(
+                condition=Q(category__in=Category.values), name="activity_category_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(expected_count__isnull=True)
                 | Q(present_count__lte=models.F("expected_count")),

@@ -78,7 +78,7 @@ def filter_activities(
     if kind is not None:
         qs = qs.filter(kind=kind)
     if category:
-        qs = qs.filter(kind__category=category)
+        qs = qs.filter(category=category)
     if start:
         qs = qs.filter(date__gte=start)
     if end:
@@ -113,7 +113,7 @@ def coverage_matrix(
         subtree_q(scope_org.path, "org__path"),
         date__gte=period.start,
         date__lte=period.end,
-        kind__category=Category.STUDY,
+        category=Category.STUDY,
     )
     if kind is not None:
         qs = qs.filter(kind=kind)

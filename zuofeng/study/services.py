@@ -184,6 +184,7 @@ def activity_record(
     activity = Activity(
         org=org,
         kind=kind,
+        category=kind.category,
         topic=topic.strip(),
         date=date,
         mode=mode,
@@ -522,6 +523,8 @@ def kind_save(
     kind.category, kind.youth, kind.active = category, youth, active
     kind.full_clean()
     kind.save()
+    # Activities carry their kind's category (it leads their index): move them along.
+    Activity.objects.filter(kind=kind).exclude(category=category).update(category=category)
     audit.record(
         actor=_actor(actor),
         action="study.kind.save",

@@ -20,6 +20,13 @@ def person(org: Org, name: str, *, born=dt.date(1980, 1, 1), cadre="", no=None) 
 
 def activity(org: Org, kind_name: str, day: dt.date, present=10, **extra) -> Activity:
     """A count-only activity written directly (tests of reads, not of the service)."""
+    k = kind(kind_name)
     return Activity.objects.create(
-        org=org, kind=kind(kind_name), topic="测试", date=day, present_count=present, **extra
+        org=org,
+        kind=k,
+        category=k.category,
+        topic="测试",
+        date=day,
+        present_count=present,
+        **extra,
     )

@@ -236,3 +236,23 @@ def test_attachment_type_by_content(district):
         upload=SimpleUploadedFile("签到表.pdf", b"%PDF-1.4 test"),
     )
     assert att.content_type == "application/pdf" and att.file.read() == b"%PDF-1.4 test"
+
+
+def test_changing_a_kinds_category_moves_its_activities(district):
+    from zuofeng.core.indicators import Period, get
+
+    services.activity_record(
+        actor=None, org=district.w1, kind=kind("研讨交流"), topic="t", date=D, present_count=4
+    )
+    p, root = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31)), district.root.path
+    assert (get("study.sessions").value(root, p), get("practice.activities").value(root, p)) == (
+        1,
+        0,
+    )
+    services.kind_save(actor=None, name="研讨交流", category="practice")
+    assert Activity.objects.get().category == "practice"
+    assert (get("study.sessions").value(root, p), get("practice.activities").value(root, p)) == (
+        0,
+        1,
+    )
+    assert AuditEntry.objects.filter(action="study.kind.save").count() == 1
