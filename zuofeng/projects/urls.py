@@ -4,6 +4,7 @@ from zuofeng.projects import views
 
 urlpatterns = [
     path("projects/", views.project_list, name="project_list"),
+    path("projects/new/", views.project_new, name="project_new"),
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
     path("projects/<int:pk>/milestones/", views.milestone_add, name="milestone_add"),
     path(

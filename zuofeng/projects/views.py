@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from zuofeng.core import loops
 from zuofeng.core.errors import Conflict
 from zuofeng.orgs import scope
+from zuofeng.orgs import selectors as org_selectors
 from zuofeng.projects import selectors, services
 from zuofeng.projects.choices import ProjectState
 from zuofeng.projects.models import Milestone, ProjectKind
@@ -72,8 +73,49 @@ def project_list(request):
             "kinds": ProjectKind.objects.filter(active=True),
             "states": ProjectState.choices,
             "f": f,
+            "can_create": scope.can(request.user, PROJECT_MANAGE),
         },
     )
+
+
+@login_required
+def project_new(request):
+    """立项: the owner unit (or the lead office) registers a project."""
+    scope.require(request.user, PROJECT_MANAGE)
+    kinds = ProjectKind.objects.filter(active=True)
+    values = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            kind = kinds.filter(pk=int(values.get("kind") or 0)).first()
+            if kind is None:
+                raise ValidationError({"kind": _("请选择项目类型")})
+            owner = org_selectors.org_get(request.user, values.get("owner", "").strip()[:32])
+            village_code = values.get("village", "").strip()[:32]
+            village = org_selectors.org_get(request.user, village_code) if village_code else None
+            start, due = _date(values.get("start_date")), _date(values.get("due_date"))
+            if start is None or due is None:
+                raise ValidationError({"start_date": _("请填写开始日期和计划完成日期")})
+            beneficiaries = values.get("beneficiaries", "")
+            project = services.project_create(
+                actor=request.user,
+                kind=kind,
+                title=values.get("title", "")[:200],
+                owner=owner,
+                village=village,
+                leader=values.get("leader", "")[:50],
+                start_date=start,
+                due_date=due,
+                beneficiaries=int(beneficiaries) if beneficiaries.isdigit() else None,
+                beneficiary_note=values.get("beneficiary_note", "")[:200],
+            )
+        except Http404:
+            messages.error(request, _("组织编码不存在或不在您的管理范围内"))
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("已立项 %(n)s") % {"n": project.number})
+            return redirect("project_detail", pk=project.pk)
+    return render(request, "projects/new.html", {"kinds": kinds, "values": values})
 
 
 @login_required

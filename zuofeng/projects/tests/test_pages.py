@@ -153,3 +153,28 @@ def test_project_transition_form(client, district, users, world):
     assert r.status_code == 403
     p.refresh_from_db()
     assert p.state == "in_progress"  # the unit may not stop its own project
+
+
+def test_project_new_page(client, district, kinds, users):
+    from zuofeng.projects.models import Project
+
+    url = reverse("project_new")
+    client.force_login(users["leader"])
+    assert client.get(url).status_code == 403
+    client.force_login(users["unit"])
+    form = {
+        "kind": kinds["领办项目"].pk,
+        "title": "东关村白芨种植",
+        "owner": "T1",
+        "start_date": "2025-03-01",
+        "due_date": "2025-02-01",
+    }
+    r = client.post(url, form)
+    assert "计划完成日期不能早于开始日期" in r.content.decode()
+    r = client.post(url, dict(form, owner="U1", due_date="2025-12-31"))
+    assert "不在您的管理范围内" in r.content.decode()
+    assert Project.objects.count() == 0
+    r = client.post(url, dict(form, due_date="2025-12-31"))
+    p = Project.objects.get()
+    assert r.status_code == 302 and r.url == reverse("project_detail", args=[p.pk])
+    assert (p.owner.code, p.kind.name, p.state) == ("T1", "领办项目", "approved")
