@@ -22,6 +22,7 @@ MODULES = [
     "bench.study",
     "bench.service",
     "bench.races",
+    "bench.projects",
 ]
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 BEGIN = "<!-- bench:begin -->"
