@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 
@@ -224,7 +224,21 @@ def case_steps(case: ApprovalCase) -> list[ApprovalStep]:
 
 
 def matter_summary(cases: QuerySet[ApprovalCase]) -> list[dict]:
-    """Per matter, over closed cases: count, average actual days, reduction, days saved."""
+    """Per matter, over closed cases: count, average actual days, reduction, days saved and
+    steps run in a parallel group of two or more (two queries)."""
+    sibling = ApprovalStep.objects.filter(
+        case=OuterRef("case"), parallel_group=OuterRef("parallel_group")
+    ).exclude(pk=OuterRef("pk"))
+    parallel = dict(
+        ApprovalStep.objects.filter(
+            case__in=cases.filter(finished_date__isnull=False), parallel_group__isnull=False
+        )
+        .filter(Exists(sibling))
+        .order_by()
+        .values("case__matter_id")
+        .annotate(n=Count("pk"))
+        .values_list("case__matter_id", "n")
+    )
     rows = (
         cases.filter(finished_date__isnull=False)
         .order_by()
@@ -246,6 +260,7 @@ def matter_summary(cases: QuerySet[ApprovalCase]) -> list[dict]:
                 "avg_days": round(actual / r["n"], 1) if r["n"] else None,
                 "reduction": round(1 - actual / base, 4) if base else None,
                 "saved": base - actual,
+                "parallel": parallel.get(r["matter_id"], 0),
             }
         )
     return out

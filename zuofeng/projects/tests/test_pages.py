@@ -178,3 +178,38 @@ def test_project_new_page(client, district, kinds, users):
     p = Project.objects.get()
     assert r.status_code == 302 and r.url == reverse("project_detail", args=[p.pk])
     assert (p.owner.code, p.kind.name, p.state) == ("T1", "领办项目", "approved")
+
+
+def test_matter_summary(district, users):
+    from zuofeng.projects import selectors
+
+    m = approvals.matter_create(actor=None, name="开工", owner=district.dept, groups=[])
+    c = approvals.case_create(
+        actor=None, number="K1", matter=m, applicant="甲", submitted_date=D(2025, 6, 2)
+    )
+    for name, group, end, statute in (
+        ("受理", None, D(2025, 6, 3), 5),
+        ("规划", 1, D(2025, 6, 6), 20),
+        ("施工", 1, D(2025, 6, 4), 15),
+    ):
+        approvals.step_add(
+            actor=None,
+            case=c,
+            name=name,
+            department=district.dept,
+            parallel_group=group,
+            start_date=D(2025, 6, 2),
+            end_date=end,
+            statutory_days=statute,
+        )
+    approvals.case_close(actor=None, case=c)
+    (row,) = selectors.matter_summary(selectors.cases_visible_to(users["lead"]))
+    # 受理 1 day; the group's longest (规划) 4 days; baseline 40.
+    assert row == {
+        "matter": "开工",
+        "cases": 1,
+        "avg_days": 5.0,
+        "reduction": 0.875,
+        "saved": 35,
+        "parallel": 2,
+    }
