@@ -207,6 +207,14 @@ def _build_race(name: str, kind: str, missing: str, known: set[str], rng: random
         services.season_compute(actor=None, season=season)
     for season in seasons[:2]:
         services.season_publish(actor=None, season=Season.objects.get(pk=season.pk))
+    # The demo plays the seasons out as the district would have: each computed and published
+    # in the first days after the quarter, not all on the day the demo is built.
+    for season in seasons[:3]:
+        day = timezone.make_aware(dt.datetime.combine(season.end, dt.time(10)))
+        Season.objects.filter(pk=season.pk).update(
+            computed_at=day + dt.timedelta(days=5),
+            published_at=None if season.code == "2025-Q3" else day + dt.timedelta(days=8),
+        )
     return f"{name}: {len(participants)} participants, {len(entries)} manual entries"
 
 

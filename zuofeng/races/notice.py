@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zuofeng.core.documents import OfficialDocument
+from zuofeng.core.documents import OfficialDocument, chinese_date
 from zuofeng.races import selectors
 from zuofeng.races.models import Season
 
@@ -37,8 +37,8 @@ def season_notice(season: Season) -> OfficialDocument:
         )
         % {
             "s": season.name,
-            "a": season.start.strftime("%Y年%m月%d日"),
-            "b": season.end.strftime("%Y年%m月%d日"),
+            "a": chinese_date(season.start),
+            "b": chinese_date(season.end),
             "n": len(boards),
         }
     )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from zuofeng.core.models import AuditEntry
 from zuofeng.races import demo_data, services
@@ -72,6 +75,8 @@ def test_demo_builder(district):
         ("2025-Q4", "open"),
     ]
     assert [b.name for b in towns.boards.all()] == list(demo_data.BOARDS)
+    q2 = towns.seasons.get(code="2025-Q2")
+    assert timezone.localtime(q2.published_at).date() == dt.date(2025, 7, 8)
     # 4 manual leaves × 2 towns × 4 seasons; two 攻坚难度评价 entries in Q3 await approval.
     assert ManualEntry.objects.filter(season__race=towns).count() == 32
     assert ManualEntry.objects.filter(season__race=towns, state="submitted").count() == 2

@@ -201,6 +201,7 @@ def test_notice_is_an_official_document(client, setup):
     text = [p.text for p in doc.paragraphs]
     assert "作风建设赛马比拼通报" in text
     assert "关于测试赛马2025年第二季度比拼结果的通报" in text
+    assert any("2025年第二季度（2025年4月1日至2025年6月30日）2个榜单" in t for t in text)
     assert "红榜：陈溪乡（90.00分）。" in text
     assert "黑榜：区财政局（50.00分）。" in text
     section = doc.sections[0]
