@@ -161,3 +161,25 @@ def test_budget_bad_rows_and_reimport(district):
     assert (report.created, report.unchanged) == (0, 1)
     run_import("budget", [budget("DA", "30217", "否", "100", "70")])
     assert BudgetLine.objects.get().budget == Decimal("70.00")
+
+
+def test_power_indicators(power, district):
+    rows = full("C1") + [r for r in full("C2") if r["步骤名称"] != "决议公开"]
+    rows += [{**r, "村社编码": "T1"} for r in full("C3", **{"两委商议": {"日期": "2025-03-28"}})]
+    run_import("powercases", rows)
+    flag = CaseFlag.objects.get(case__number="C3")
+    services.finding_review(actor=None, finding=flag, decision="dismissed", reason="补录日期笔误")
+    p = Period(dt.date(2025, 3, 1), dt.date(2025, 9, 30))
+    root = district.root.path
+
+    def v(key, path=root, **f):
+        return get(key).value(path, p, f)
+
+    assert v("rules.power_items") == 20
+    assert v("rules.power_items", district.w1.path) == 20  # issued above the village
+    assert v("rules.power_cases") == 3
+    assert v("rules.power_flags") == 1  # the dismissed one does not count
+    assert v("rules.power_flags", kind="missing") == 1
+    assert v("rules.power_compliance_rate") == round(2 / 3, 4)
+    assert v("rules.power_cases", district.town.path) == 1
+    assert v("rules.power_compliance_rate", district.town.path) == 1.0

@@ -9,7 +9,7 @@ from zuofeng.core.audit import AuditEntry
 from zuofeng.core.indicators import Period, get
 from zuofeng.rectify.models import Problem
 from zuofeng.rules import services
-from zuofeng.rules.models import Hit
+from zuofeng.rules.models import Hit, NegativeItem
 from zuofeng.rules.tests.conftest import expense_row
 
 CAMPAIGN = Period(dt.date(2025, 3, 1), dt.date(2025, 9, 30))
@@ -103,3 +103,30 @@ def test_hit_indicators(imported, district, neg_list):
     assert v("rules.negative_items") == 7
     assert v("rules.negative_items", town) == 7  # issued above the town, in force there
     assert v("rules.negative_categories") == 1
+
+
+def test_a_new_version_copies_the_items_and_takes_over_from_its_date(neg_list, district):
+    new = services.negative_list_create(
+        actor=None,
+        name="2025年下半年版",
+        issuer=district.dept,
+        applies_to=district.root,
+        effective_from=dt.date(2025, 7, 1),
+        copy_from=neg_list,
+    )
+    assert [
+        (i.text, i.check_type, i.params)
+        for i in NegativeItem.objects.filter(category__negative_list=new).order_by("number")
+    ] == [
+        (i.text, i.check_type, i.params)
+        for i in NegativeItem.objects.filter(category__negative_list=neg_list).order_by("number")
+    ]
+    june, august = (
+        Period(dt.date(2025, 6, 1), dt.date(2025, 6, 30)),
+        Period(dt.date(2025, 8, 1), dt.date(2025, 8, 31)),
+    )
+    items = get("rules.negative_items")
+    assert items.value(district.root.path, june) == 7
+    assert set(
+        items.records(district.root.path, august).values_list("category__negative_list", flat=True)
+    ) == {new.pk}
