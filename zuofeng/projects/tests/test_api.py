@@ -137,3 +137,8 @@ def test_enrolments_approvals_and_ledger(api, district, users):
     ]
     assert r.json()["entries"][0]["category"] == "补助"
     assert api("other", "get", f"/villages/{district.v1.code}/ledger").status_code == 404
+    for path in ("/approvals", "/programmes", "/pairings", "/projects"):
+        assert api("other", "get", path).json()["count"] == 0, path
+        assert api("norole", "get", path).status_code == 403, path
+    assert api("unit", "get", "/approvals").json()["count"] == 1
+    assert api("unit", "get", "/programmes").json()["items"][0]["enrolled"] == 1
