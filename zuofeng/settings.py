@@ -105,6 +105,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 15,
     }
     DATABASES["default"]["TEST"] = {"NAME": env_str("ZUOFENG_TEST_SQLITE", "") or None}
+# A streaming replica for indicator and dashboard reads (zuofeng.core.routers); writes and
+# every other read stay on default. Tests mirror it onto default's test database.
+if env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL", ""), conn_max_age=60
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["zuofeng.core.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.User"

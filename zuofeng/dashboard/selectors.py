@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from zuofeng.core import indicators as reg
+from zuofeng.core.routers import reading_replica
 from zuofeng.orgs.models import SEGMENT, Org
 
 
@@ -31,16 +32,17 @@ def figures(
     if unknown:
         raise reg.IndicatorError(f"unknown indicator: {', '.join(unknown)}")
     out = []
-    for key in keys or list(registry):
-        indicator = registry[key]
-        out.append(
-            Figure(
-                key,
-                indicator.label,
-                indicator.unit,
-                indicator.value(scope.path, period, filters or {}),
+    with reading_replica():
+        for key in keys or list(registry):
+            indicator = registry[key]
+            out.append(
+                Figure(
+                    key,
+                    indicator.label,
+                    indicator.unit,
+                    indicator.value(scope.path, period, filters or {}),
+                )
             )
-        )
     return out
 
 
@@ -49,8 +51,9 @@ def by_child(
 ) -> list[tuple[Org, reg.Number]]:
     """One indicator for each child of the scope (its whole subtree), in one grouped query."""
     indicator = reg.get(key)
-    values = indicator.by_child(scope.path, len(scope.path) + SEGMENT, period, filters or {})
-    children = Org.objects.filter(parent=scope).order_by("sort_order", "code")
+    with reading_replica():
+        values = indicator.by_child(scope.path, len(scope.path) + SEGMENT, period, filters or {})
+        children = list(Org.objects.filter(parent=scope).order_by("sort_order", "code"))
     return [
         (child, values.get(child.path, 0 if indicator.unit != "%" else None)) for child in children
     ]
@@ -65,7 +68,8 @@ def by_month(
     from zuofeng.dashboard.periods import months
 
     indicator = reg.get(key)
-    return [(m, indicator.value(scope.path, m, filters or {})) for m in months(period)]
+    with reading_replica():
+        return [(m, indicator.value(scope.path, m, filters or {})) for m in months(period)]
 
 
 @dataclass(frozen=True)
