@@ -162,6 +162,17 @@ def budget_table(user, year: int, *, below_only: bool = False) -> list[UnitBudge
     return out
 
 
+def budget_total(user, year: int) -> UnitBudget | None:
+    """The user's units together (one aggregate): the figure `rules.nonrigid_cut_rate` gives."""
+    row = BudgetLine.objects.filter(
+        subtrees_q(_paths(user), "unit__path"), year=year, rigid=False
+    ).aggregate(b=Sum("budget"), p=Sum("prior_actual"))
+    if not row["p"]:
+        return None
+    rate = round(float(1 - row["b"] / row["p"]), 4)
+    return UnitBudget(None, row["p"], row["b"], rate, rate < float(cut_target()))
+
+
 def budget_years(user) -> list[int]:
     return list(
         BudgetLine.objects.filter(subtrees_q(_paths(user), "unit__path"))

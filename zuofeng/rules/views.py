@@ -332,6 +332,7 @@ def budget(request):
         raise Http404 from None
     below_only = request.GET.get("below") == "1"
     rows = selectors.budget_table(request.user, year, below_only=below_only)
+    total = selectors.budget_total(request.user, year)
     return render(
         request,
         "rules/budget.html",
@@ -342,6 +343,7 @@ def budget(request):
             "below_only": below_only,
             "target": float(cut_target()),
             "n_below": sum(1 for r in rows if r.below),
+            "total": total,
         },
     )
 

@@ -145,3 +145,25 @@ def test_manual_items_become_a_selfcheck_checklist(client, world, users):
     ]
     client.post(url, {"action": "selfcheck"})
     assert ChecklistItem.objects.count() == 1
+
+
+def test_budget_page_total_and_page_import_of_a_real_file(client, world, users, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from zuofeng.rules.models import Expense
+    from zuofeng.rules.tests.test_command import HEADERS, write
+
+    client.force_login(users["lead"])
+    page = client.get(reverse("rules_budget")).content.decode()
+    assert "12.5%" in page  # 1 − (95 + 80) / (100 + 100)
+    rows = [["记-9", "2025-05-12", "T1", "30217", 900, "接待工作餐", "", 3, "发票"]]
+    path = write(tmp_path / "x.xlsx", HEADERS, rows)
+    upload = SimpleUploadedFile("x.xlsx", path.read_bytes())
+    response = client.post(reverse("rules_import", args=["expenses"]), {"file": upload})
+    assert response.status_code == 200 and "新增 1 条" in response.content.decode()
+    assert Expense.objects.filter(voucher_no="记-9").exists()
+    bad = SimpleUploadedFile("x.xlsx", b"not a spreadsheet")
+    response = client.post(reverse("rules_import", args=["expenses"]), {"file": bad})
+    assert response.status_code == 400
+    client.force_login(users["leader"])
+    assert client.get(reverse("rules_import", args=["expenses"])).status_code == 403
