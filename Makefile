@@ -60,5 +60,11 @@ test-postgres:
 bench: install
 	@$(BIN)/python -m bench $(BENCH_ARGS)
 
+# PostgreSQL named by DATABASE_URL (default .../zuofeng_province, dropped and generated again);
+# sizes from PROVINCE_ORGS, PROVINCE_PEOPLE, … (docs/scaling.md). Exits 0 whatever the figures.
+.PHONY: bench-province
+bench-province: install
+	@$(BIN)/python -m bench.province
+
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var

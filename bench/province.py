@@ -10,9 +10,10 @@ the same subtree (the floor), alternately, several rounds.
 
 Sizes come from PROVINCE_* (default: a tenth of a province, which generates in a few minutes
 on this 2-core machine); PROVINCE_SEED (7), PROVINCE_ROUNDS (5). The database is dropped and
-created again, unless PROVINCE_REUSE=1 and it already holds a generated dataset. Prints one
-line per measure (`name ours_median baseline_median ratio target PASS|FAIL`, milliseconds)
-and exits 0 whatever the figures: the machine is shared and noisy.
+created again — only if it is empty or was made by this benchmark — unless PROVINCE_REUSE=1
+and it already holds a generated dataset. Prints one line per measure (`name ours_median
+baseline_median ratio target PASS|FAIL`, milliseconds) and exits 0 whatever the figures: the
+machine is shared and noisy.
 """
 
 from __future__ import annotations
@@ -51,6 +52,19 @@ def _server_url(url: str, dbname: str = "postgres") -> str:
     return urlunsplit(parts._replace(path=f"/{dbname}"))
 
 
+def _generated_or_empty(url: str) -> bool:
+    """True when the database has no org table, no org, or the generated root."""
+    import psycopg
+
+    with psycopg.connect(url, connect_timeout=5) as conn:
+        if conn.execute("SELECT to_regclass('orgs_org') IS NULL").fetchone()[0]:
+            return True
+        row = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE code = %s) FROM orgs_org", [ROOT_CODE]
+        ).fetchone()
+        return row[0] == 0 or row[1] == 1
+
+
 def prepare_database(url: str, fresh: bool) -> bool:
     """Create (or drop and create) the database; False when the server does not answer."""
     import psycopg
@@ -64,6 +78,12 @@ def prepare_database(url: str, fresh: bool) -> bool:
     with conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and fresh:
+            if not _generated_or_empty(url):
+                print(
+                    f"# refusing to drop {name}: it holds orgs that bench/scale.py did not "
+                    "generate; name an empty database or one made by bench-province"
+                )
+                return False
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
             exists = None
         if not exists:
