@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from zuofeng.core import sheets
@@ -250,12 +251,71 @@ def hits(request):
         d = form.cleaned_data
         unit = org_selectors.org_get(request.user, d["unit"]) if d["unit"] else None
         f = selectors.HitFilter(d["state"], d["category"], unit, d["start"], d["end"], d["q"])
+    if request.GET.get("format") == "xlsx":
+        return _hits_xlsx(request.user, selectors.hits(request.user, f))
     page = Paginator(selectors.hits(request.user, f), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request, "rules/hits.html", {"form": form, "page": page, "query": query.urlencode()}
     )
+
+
+HIT_HEADERS = [
+    _l("凭证号"),
+    _l("日期"),
+    _l("单位编码"),
+    _l("单位"),
+    _l("经济分类编码"),
+    _l("金额（元）"),
+    _l("摘要"),
+    _l("类别"),
+    _l("条目"),
+    _l("说明"),
+    _l("涉及金额（元）"),
+    _l("审核状态"),
+    _l("审核意见"),
+    _l("台账问题编号"),
+]
+
+
+def _hits_xlsx(user, qs):
+    """The filtered hits as a workbook (formula-like cells escaped by the writer); audited."""
+    import io
+
+    from zuofeng.core import audit
+    from zuofeng.core.sheets.writer import SheetSpec, write_workbook
+
+    rows = [
+        (
+            h.expense.voucher_no,
+            h.expense.date,
+            h.expense.unit.code,
+            h.expense.unit.name,
+            h.expense.econ_code,
+            float(h.expense.amount),
+            h.expense.summary,
+            h.item.category.name,
+            h.item.text,
+            h.explanation,
+            float(h.amount),
+            h.get_state_display(),
+            h.reason,
+            h.problem.number if h.problem_id else "",
+        )
+        for h in qs.iterator(chunk_size=2000)
+    ]
+    buffer = io.BytesIO()
+    write_workbook(buffer, [SheetSpec(str(_("负面清单命中")), [str(x) for x in HIT_HEADERS], rows)])
+    audit.record(
+        actor=user, action="export.rules_hits", object_type="rules.hit", after={"rows": len(rows)}
+    )
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="rules-hits.xlsx"'
+    return response
 
 
 def _review(request, finding, back: str):

@@ -167,3 +167,20 @@ def test_budget_page_total_and_page_import_of_a_real_file(client, world, users, 
     assert response.status_code == 400
     client.force_login(users["leader"])
     assert client.get(reverse("rules_import", args=["expenses"])).status_code == 403
+
+
+def test_hits_export_to_xlsx_follows_filters_and_scope(client, world, users, tmp_path):
+    from python_calamine import CalamineWorkbook
+
+    from zuofeng.core.audit import AuditEntry
+
+    client.force_login(users["unit"])
+    response = client.get(reverse("rules_hits") + "?format=xlsx")
+    assert response.status_code == 200
+    path = tmp_path / "hits.xlsx"
+    path.write_bytes(response.content)
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    assert rows[0][:3] == ["凭证号", "日期", "单位编码"]
+    assert [r[0] for r in rows[1:]] == ["V1"]
+    assert rows[1][9] == "公务接待人均 312 元，超过标准 150 元"
+    assert AuditEntry.objects.filter(action="export.rules_hits").count() == 1
