@@ -122,6 +122,7 @@ def test_board_page_shows_lists_rules_and_chart(client, setup):
     assert "重新计算" not in html
     assert reverse("race_participant", args=[race.pk, season.code, "T"]) in html
     assert reverse("race_participant", args=[race.pk, season.code, "U"]) not in html
+    assert "查看本单位得分明细" in html
 
 
 def test_board_query_count(client, setup, django_assert_max_num_queries, district, make_user):
