@@ -364,15 +364,15 @@ def problems(n: int, seed: int, tree: Tree) -> int:
     ).write(rows())
 
 
-def enterprises(n: int, seed: int, tree: Tree) -> tuple[int, int]:
-    """n enterprises with valid GB 32100 credit codes; returns (first id, last id)."""
+def enterprises(n: int, seed: int, tree: Tree) -> list[int]:
+    """n enterprises with valid GB 32100 credit codes; returns their ids (in order)."""
     from django.db.models import Max
 
     from zuofeng.core.validators import credit_check_char
     from zuofeng.service.models import Enterprise
 
     rng = random.Random(f"{seed}:enterprises")
-    first = (Enterprise.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+    before = Enterprise.objects.aggregate(m=Max("pk"))["m"] or 0
 
     def rows() -> Iterator[tuple]:
         for i in range(1, n + 1):
@@ -386,8 +386,10 @@ def enterprises(n: int, seed: int, tree: Tree) -> tuple[int, int]:
             )
 
     Writer(Enterprise, ["credit_code", "name", "town", "industry"]).write(rows())
-    last = Enterprise.objects.aggregate(m=Max("pk"))["m"] or 0
-    return first, last
+    # Ids from the sequence need not be contiguous (a rolled-back load still used its values).
+    return list(
+        Enterprise.objects.filter(pk__gt=before).order_by("pk").values_list("pk", flat=True)
+    )
 
 
 def requests(n: int, seed: int, tree: Tree) -> int:
@@ -399,7 +401,7 @@ def requests(n: int, seed: int, tree: Tree) -> int:
 
     if n == 0:
         return 0
-    first, last = enterprises(max(1, n // 20), seed, tree)
+    firms = enterprises(max(1, n // 20), seed, tree)
     rng = random.Random(f"{seed}:requests")
     categories = list(RequestCategory.objects.order_by("pk").values_list("pk", flat=True))
     channels = [c.value for c in Channel]
@@ -427,7 +429,7 @@ def requests(n: int, seed: int, tree: Tree) -> int:
                 f"SQ{seed}-{i:09d}",
                 f"S{seed % 1000:03d}{i:012d}",
                 "citizen" if citizen else "enterprise",
-                None if citizen else rng.randint(first, last),
+                None if citizen else rng.choice(firms),
                 phone,
                 phone_hash,
                 rng.choice(channels),
