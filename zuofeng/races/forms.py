@@ -44,9 +44,14 @@ class Row:
     unit: str = ""
 
 
+# jsonb keeps no key order (PostgreSQL sorts by length): show parameters in a fixed order.
+ORDER = ("target", "k", "step", "floor", "table", "size")
+
+
 def format_pairs(mapping: dict) -> str:
     parts = []
-    for k, v in mapping.items():
+    keys = sorted(mapping, key=lambda k: (ORDER.index(k) if k in ORDER else len(ORDER), k))
+    for k, v in ((k, mapping[k]) for k in keys):
         if isinstance(v, list | tuple):
             v = ",".join(str(x) for x in v)
         parts.append(f"{k}={v}")
