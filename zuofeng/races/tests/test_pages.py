@@ -305,3 +305,30 @@ def test_query_counts_do_not_grow_with_rows(client, setup, django_assert_max_num
     client.get(url)
     with django_assert_max_num_queries(14):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/races",
+        "/api/v1/races/{race}/seasons/2025-Q2",
+        "/api/v1/races/{race}/seasons/2025-Q2/entries",
+        "/api/v1/races/{race}/seasons/2025-Q2/participants/T",
+        "/api/v1/races/{race}/history",
+    ],
+)
+def test_api_query_counts(client, setup, django_assert_max_num_queries, path):
+    from zuofeng.orgs import services as org_services
+
+    race, season, users, _leaf = setup
+    node = Node.objects.get(name="招商引资额")
+    for org in race.participants.all():
+        services.entry_submit(
+            actor=None, season=season, node=node, participant=org, value="1", evidence="x"
+        )
+    token = org_services.token_create(actor=None, user=users["lead"])
+    url = path.format(race=race.pk)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    client.get(url, **headers)
+    with django_assert_max_num_queries(20):
+        assert client.get(url, **headers).status_code == 200
