@@ -19,8 +19,8 @@ from zuofeng.orgs.models import Org
 from zuofeng.rectify import checklists as checklist_rules
 from zuofeng.rectify import circulars as circular_rules
 from zuofeng.rectify import projects as project_rules
+from zuofeng.rectify import references, selectors, services
 from zuofeng.rectify import rounds as round_rules
-from zuofeng.rectify import selectors, services
 from zuofeng.rectify.choices import KeyArea
 from zuofeng.rectify.forms import (
     CampaignForm,
@@ -137,6 +137,7 @@ def detail(request, pk: int):
             "form": TransitionForm(initial={"version": problem.version}),
             "evidence_form": EvidenceForm(),
             "evidence": problem.evidence.all(),
+            "source_ref_url": references.url_for(problem.source_ref),
         },
     )
 

@@ -130,3 +130,13 @@ def test_a_new_version_copies_the_items_and_takes_over_from_its_date(neg_list, d
     assert set(
         items.records(district.root.path, august).values_list("category__negative_list", flat=True)
     ) == {new.pk}
+
+
+def test_the_problem_page_links_back_to_the_hit(hit, make_user, district, client):
+    lead = make_user("lead", ("lead_office", district.root))
+    services.finding_review(
+        actor=lead, finding=hit, decision="confirmed", on=dt.date(2025, 6, 1), to_ledger=True
+    )
+    client.force_login(lead)
+    page = client.get(f"/problems/{Problem.objects.get().pk}/").content.decode()
+    assert f'<a href="/rules/ref/RH-{hit.pk}/">RH-{hit.pk}</a>' in page
