@@ -169,6 +169,7 @@ class CadenceCompliance:
     unit: str
     description: str = ""
     filters: Mapping[str, FilterFn] = field(default_factory=lambda: {"kind": FILTERS["kind"]})
+    path_field: str = "path"  # its records are orgs (drill-down)
 
     def _evaluate(self, scope_path, period, filters):
         unknown = set(filters) - {"kind"}

@@ -154,7 +154,13 @@ class Activity(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.date} {self.kind} {self.topic}"
+        # No related name here: drill-down lists print many of these.
+        return f"{self.date:%Y-%m-%d} {self.topic}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("study_activity", args=[self.pk])
 
 
 class Attendance(models.Model):
@@ -273,6 +279,11 @@ class ChannelItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("study_item", args=[self.pk])
 
 
 class Delivery(models.Model):

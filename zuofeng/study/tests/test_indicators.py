@@ -178,3 +178,21 @@ def test_channel_indicators(district):
     assert get("study.channel_completion_rate").value(root, P) == round(2 / 8, 4)
     assert get("study.channel_completion_rate").value(root, P, {"kind": "党课"}) == 0.25
     assert get("study.channel_items").value(district.v1.path, P) == 0
+
+
+def test_every_study_indicator_drills_down_without_a_query_per_row(
+    district, django_assert_max_num_queries
+):
+    from zuofeng.core.indicators import registry
+
+    for m in (4, 5, 6):
+        activity(district.v1, "主题党日", d(m))
+    keys = [k for k in registry() if k.startswith(("study.", "practice."))]
+    assert len(keys) == 15
+    for key in keys:
+        ind = get(key)
+        with django_assert_max_num_queries(6):
+            rows = [str(o) for o in ind.records(district.root.path, P)[:50]]
+        assert all(rows), key
+        if key == "study.sessions":
+            assert rows[0].startswith("2025-0") and ind.records(district.root.path, P).count() == 3
