@@ -153,10 +153,18 @@ class Writer:
             raw = self.connection.connection
             with raw.transaction(), raw.cursor() as cursor:
                 rebuild = self._drop_indexes(cursor)
+                # COPY's text format built here: about twice as fast as write_row per row.
+                end = "".join("\t" + _text(v) for v in tail) + "\n"
                 with cursor.copy(sql) as copy:
+                    chunk: list[str] = []
                     for row in rows:
-                        copy.write_row(row + tail)
-                        n += 1
+                        chunk.append("\t".join(map(_text, row)) + end)
+                        if len(chunk) >= BATCH:
+                            copy.write("".join(chunk))
+                            n += len(chunk)
+                            chunk.clear()
+                    copy.write("".join(chunk))
+                    n += len(chunk)
                 # Foreign keys of rows written before (orgs' parents) are deferred: check them
                 # now, so the indexes can be built inside the same transaction.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -179,6 +187,22 @@ class Writer:
                 cursor.executemany(sql, batch)
                 n += len(batch)
         return n
+
+
+_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text(value) -> str:
+    """One value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.translate(_ESCAPE)
+    return str(value)
 
 
 def _day(rng: random.Random) -> dt.date:

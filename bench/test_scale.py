@@ -94,3 +94,19 @@ def test_generated_rows_are_ones_the_application_reads():
     assert citizen.contact_phone.startswith("1380000")
     with pytest.raises(SystemExit):
         generate(SIZES, 5, log=lambda _line: None)  # into a database that already has it
+
+
+@pytest.mark.django_db
+def test_the_writer_keeps_awkward_text_and_nulls():
+    """Tabs, newlines and backslashes survive COPY's text format (and executemany); None is
+    NULL, booleans are booleans."""
+    from bench.scale import Writer
+    from zuofeng.orgs.models import Org, OrgKind
+
+    kind = OrgKind.objects.get(code="branch")
+    name = "a\tb\\c\nd\re \\N"
+    Writer(Org, ["code", "name", "kind", "parent", "path", "depth", "active"], bulk=False).write(
+        [("AWK1", name, kind.pk, None, "999999999", 0, False)]
+    )
+    org = Org.objects.get(code="AWK1")
+    assert (org.name, org.parent_id, org.active, org.version) == (name, None, False, 1)
