@@ -6,7 +6,8 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from zuofeng.core.api import Input, Pagination, require_id
@@ -14,7 +15,7 @@ from zuofeng.core.indicators import Period
 from zuofeng.orgs import scope
 from zuofeng.orgs.models import Org, Person
 from zuofeng.study import selectors, services
-from zuofeng.study.choices import Category, Mode
+from zuofeng.study.choices import AttachmentKind, Category, Mode
 from zuofeng.study.forms import CAMPAIGN_END, CAMPAIGN_START
 from zuofeng.study.models import ActivityKind, ChannelItem, Learner, YouthGroup
 from zuofeng.study.permissions import STUDY_RECORD, STUDY_VIEW
@@ -48,9 +49,19 @@ class AttendanceOut(Schema):
     absence_reason: str
 
 
+class AttachmentOut(Schema):
+    id: int
+    kind: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
 class ActivityDetail(ActivityOut):
     minutes: str
     attendance: list[AttendanceOut] = Field(..., alias="attendance_list")
+    attachments: list[AttachmentOut] = Field(..., alias="attachment_list")
 
 
 class ActivityQuery(Input):
@@ -109,6 +120,7 @@ def _scope(request, query: ScopeQuery):
 
 def _detail(activity):
     activity.attendance_list = list(activity.attendance.select_related("person"))
+    activity.attachment_list = list(activity.attachments.all())
     return activity
 
 
@@ -170,6 +182,19 @@ def create_activity(request, payload: ActivityIn):
         youth_group=group,
     )
     return 201, _detail(selectors.activity_for(request.auth, activity.pk))
+
+
+@router.post(
+    "/study/activities/{activity_id}/attachments",
+    response={201: ActivityDetail},
+    summary="Attach a file (通知/纪要/签到表/照片: PDF, PNG, JPEG, Office)",
+)
+def add_attachment(request, activity_id: int, kind: Form[AttachmentKind], file: File[UploadedFile]):
+    scope.require(request.auth, STUDY_VIEW)
+    require_id(activity_id)
+    activity = selectors.activity_for(request.auth, activity_id)
+    services.attachment_add(actor=request.auth, activity=activity, kind=kind, upload=file)
+    return 201, _detail(selectors.activity_for(request.auth, activity_id))
 
 
 class ShortfallOut(Schema):

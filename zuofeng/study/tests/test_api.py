@@ -137,3 +137,26 @@ def test_api_permission_matrix(client, world, method, url):
     assert call(client, t["lead"], method, url).status_code == 200
     if url != "/study/items":
         assert call(client, t["sec"], method, f"{url}?org=T1").status_code == 404
+
+
+def test_attachment_upload_checked_by_content(client, world):
+    d, t = world
+    act = activity(d.w1, "党课", D)
+    url = f"/api/v1/study/activities/{act.pk}/attachments"
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {t['sec']}"}
+    bad = SimpleUploadedFile("签到表.pdf", b"MZ not a pdf")
+    r = client.post(url, {"kind": "sign_in", "file": bad}, **auth)
+    assert r.status_code == 422 and "file" in r.json()["errors"]
+    good = SimpleUploadedFile("签到表.pdf", b"%PDF-1.4 sign-in sheet")
+    r = client.post(url, {"kind": "sign_in", "file": good}, **auth)
+    assert r.status_code == 201, r.content
+    (att,) = r.json()["attachments"]
+    assert (att["kind"], att["name"], att["content_type"]) == (
+        "sign_in",
+        "签到表.pdf",
+        "application/pdf",
+    )
+    other = {"HTTP_AUTHORIZATION": f"Bearer {t['other']}"}
+    again = SimpleUploadedFile("x.pdf", b"%PDF-1.4")
+    assert client.post(url, {"kind": "photo", "file": again}, **other).status_code == 404
+    assert act.attachments.count() == 1
