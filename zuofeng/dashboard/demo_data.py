@@ -15,10 +15,13 @@ START, END = dt.date(2025, 3, 1), dt.date(2025, 9, 30)
 TEMPLATE = "学习教育总结简报（按区报告）"
 
 
-def _code(short_name: str) -> str:
+def _code(name: str) -> str:
+    """A department by the name the report uses (its short name, or its name)."""
+    from django.db.models import Q
+
     from zuofeng.orgs.models import Org
 
-    return Org.objects.get(short_name=short_name, parent__parent__isnull=True).code
+    return Org.objects.get(Q(short_name=name) | Q(name=name), parent__parent__isnull=True).code
 
 
 def report_template() -> bytes:
@@ -38,8 +41,7 @@ def report_template() -> bytes:
         "{{orgs.grassroots}}个基层党组织（其中村社{{orgs.grassroots_village}}个、两新"
         "{{orgs.grassroots_two_new}}个）全面开展学习，累计开展集中学习研讨、专题党课等"
         "{{study.sessions|约}}场，参学{{study.person_times|约}}人次。虞青学习社围绕“五个一”"
-        "开展活动{{study.youth_activities}}场次、覆盖{{study.youth_person_times|约}}人次；"
-        "各村社开展邻里文化活动{{practice.activities?kind=邻里文化活动|约}}次。"
+        "开展活动{{study.youth_activities}}场次、覆盖{{study.youth_person_times|约}}人次。"
     )
     doc.heading1("二、查改并举，推动问题整改动真碰硬")
     doc.paragraph(
@@ -65,7 +67,8 @@ def report_template() -> bytes:
     )
     doc.heading1("四、为民办事，推动群众获得感持续提升")
     doc.paragraph(
-        "推进民生实事项目{{projects.started?kind=民生实事项目}}个；结对村社推进机关效能项目"
+        "各村社开展邻里文化活动{{practice.activities?kind=邻里文化活动|约}}次，完成年度民生实事项目"
+        "{{projects.completed?kind=民生实事项目}}个。“百个部门联百村（社）”结对领办机关效能项目"
         "{{projects.started?kind=机关效能项目}}个、结对民生实事项目"
         "{{projects.started?kind=结对民生实事项目}}个。"
         f"{{{{单位:{league}}}}}推出暑期托班、冬令营等特色班次，覆盖少儿"
