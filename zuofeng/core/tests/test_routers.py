@@ -18,6 +18,7 @@ import pytest
 from django.conf import settings
 from django.db import connections
 from django.test import override_settings
+from django.utils.connection import ConnectionDoesNotExist
 
 from zuofeng.core.models import Counter
 from zuofeng.core.routers import ReplicaRouter, read_database, reading_replica
@@ -35,12 +36,12 @@ def with_replica(cfg: dict | None = None):
 
 
 def test_without_a_replica_everything_is_default():
-    assert "replica" not in settings.DATABASES
-    with reading_replica():
+    databases = {k: v for k, v in settings.DATABASES.items() if k != "replica"}
+    with override_settings(DATABASES=databases), reading_replica():
         assert read_database() == "default"
         assert router.db_for_read(Problem) == "default"
         assert Problem.objects.all().db == "default"
-    assert router.db_for_write(Problem) == "default"
+        assert router.db_for_write(Problem) == "default"
 
 
 def test_with_a_replica_only_marked_reads_go_to_it():
@@ -226,6 +227,14 @@ def clusters():
         c.down()
 
 
+def _drop_connection(alias: str) -> None:
+    try:
+        connections[alias].close()
+        del connections[alias]
+    except (AttributeError, KeyError, ConnectionDoesNotExist):
+        pass
+
+
 def _url(port: int) -> str:
     return f"postgres://postgres@127.0.0.1:{port}/postgres"
 
@@ -260,6 +269,8 @@ def test_a_routed_read_reaches_a_real_streaming_replica(clusters, django_db_bloc
     full = connections.configure_settings(
         {"default": copy.deepcopy(settings.DATABASES["default"]), "replica": cfg}
     )["replica"]
+    previous = connections.settings.get("replica")
+    _drop_connection("replica")  # a wrapper made earlier (a mirror in the test run) goes
     connections.settings["replica"] = full
     try:
         with with_replica(full), django_db_blocker.unblock():
@@ -273,6 +284,8 @@ def test_a_routed_read_reaches_a_real_streaming_replica(clusters, django_db_bloc
             assert Counter.objects.filter(name="replica-probe").db == "default"
             assert connections["replica"].settings_dict["PORT"] == replica
     finally:
-        connections["replica"].close()
-        del connections["replica"]
-        del connections.settings["replica"]
+        _drop_connection("replica")
+        if previous is None:
+            del connections.settings["replica"]
+        else:
+            connections.settings["replica"] = previous
