@@ -165,8 +165,9 @@ class Writer:
                             chunk.clear()
                     copy.write("".join(chunk))
                     n += len(chunk)
-                # Foreign keys of rows written before (orgs' parents) are deferred: check them
-                # now, so the indexes can be built inside the same transaction.
+                # Deferred foreign-key checks still pending in the transaction (earlier writes,
+                # when the load is nested in an outer transaction) would stop CREATE INDEX on
+                # this table: run them now.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 for statement in rebuild:
                     cursor.execute(statement)
