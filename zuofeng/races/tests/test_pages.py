@@ -332,3 +332,14 @@ def test_api_query_counts(client, setup, django_assert_max_num_queries, path):
     client.get(url, **headers)
     with django_assert_max_num_queries(20):
         assert client.get(url, **headers).status_code == 200
+
+
+def test_race_without_seasons_offers_setup(client, district, make_user):
+    lead = make_user("lead", ("lead_office", district.root))
+    race = services.race_create(
+        actor=None, name="空赛马", lead_org=district.root, participants=[district.town]
+    )
+    client.force_login(lead)
+    html = client.get(reverse("race_detail", args=[race.pk])).content.decode()
+    assert "尚未设置赛季" in html and "添加赛季" in html
+    assert reverse("race_board_edit", args=[race.pk, race.boards.first().pk]) in html
