@@ -22,6 +22,9 @@ NO_FILTERS: Mapping[str, str] = MappingProxyType({})
 FilterFn = Callable[[QuerySet, str], QuerySet]
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 9000
+
+
 class IndicatorError(ValueError):
     """An unknown key, filter or filter value: always an error, never a silent zero."""
 
@@ -34,6 +37,9 @@ class Period:
     def __post_init__(self):
         if self.end < self.start:
             raise IndicatorError(f"period ends ({self.end}) before it starts ({self.start})")
+        # Indicators compare with a year or a period before; keep that arithmetic in range.
+        if self.start.year < FIRST_YEAR or self.end.year > LAST_YEAR:
+            raise IndicatorError(f"a period lies between {FIRST_YEAR} and {LAST_YEAR}")
 
 
 def _range(path: str) -> tuple[str, str]:

@@ -131,8 +131,10 @@ def parse(params: Mapping[str, str], today: dt.date) -> Choice:
         period = Period(start, end)
         label = f"{start.isoformat()} 至 {end.isoformat()}"
         return Choice(kind, "", period, same_length_before(period), label)
-    except IndicatorError as exc:  # an end before the start
-        raise PeriodError(_("结束日期早于开始日期")) from exc
+    except IndicatorError as exc:  # an end before the start, or out of range
+        if "before it starts" in str(exc):
+            raise PeriodError(_("结束日期早于开始日期")) from exc
+        raise PeriodError(_("统计期超出范围")) from exc
     except (OverflowError, ValueError) as exc:
         if isinstance(exc, PeriodError):
             raise

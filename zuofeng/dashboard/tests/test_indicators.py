@@ -162,3 +162,11 @@ def test_list(db, capsys):
     call_command("indicators", "--list")
     keys = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
     assert "rectify.problems_found" in keys and keys == sorted(keys)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"), [(D(1, 1, 1), D(2025, 1, 1)), (D(2025, 1, 1), D(9999, 12, 31))]
+)
+def test_periods_stay_in_a_range_where_a_year_before_exists(start, end):
+    with pytest.raises(IndicatorError, match="between 1900 and 9000"):
+        Period(start, end)

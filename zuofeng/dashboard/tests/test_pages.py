@@ -190,3 +190,8 @@ def test_campaign_period_and_default(db):
     assert choice.period.end == D(2025, 9, 30)
     with pytest.raises(periods.PeriodError):
         periods.parse({"period": "campaign", "value": "99999"}, D(2026, 1, 1))
+
+
+def test_out_of_range_period_is_refused(db):
+    with pytest.raises(periods.PeriodError, match="统计期超出范围"):
+        periods.parse({"period": "year", "value": "1"}, D(2026, 1, 1))
