@@ -208,6 +208,11 @@ class Problem(LoopRecord):
     def __str__(self) -> str:
         return f"{self.number} {self.description[:30]}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("problem_detail", args=[self.pk])
+
     @property
     def key_areas(self) -> list[str]:
         """Codes of the key-area flags that are set (power, funds, resources)."""

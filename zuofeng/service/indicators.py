@@ -215,3 +215,24 @@ register(
         distinct_field="enterprise",
     ),
 )
+
+
+def _register_panel() -> None:
+    from zuofeng.dashboard import panels
+    from zuofeng.service.choices import STATE_ORDER
+    from zuofeng.service.transitions import REQUEST_LOOP
+
+    panels.register(
+        panels.LoopPanel(
+            key="requests",
+            title="诉求办理",
+            records=lambda: ServiceRequest.objects.all(),
+            path_field="unit__path",
+            date_field="submitted_date",
+            loop=REQUEST_LOOP,
+            stages=tuple(STATE_ORDER),
+        )
+    )
+
+
+_register_panel()

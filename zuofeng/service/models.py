@@ -341,6 +341,11 @@ class ServiceRequest(LoopRecord):
     def __str__(self) -> str:
         return f"{self.number} {self.content[:30]}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("service_request", args=[self.pk])
+
     @property
     def contact_name(self) -> str:
         return crypto.decrypt(self.contact_name_enc) if self.contact_name_enc else ""
