@@ -52,7 +52,8 @@ def _zh(choices) -> dict[str, str]:
         return {str(label): value for value, label in choices}
 
 
-def _split(text: str | None) -> list[str]:
+def split_list(text: str | None) -> list[str]:
+    """Codes or numbers in one cell or field, separated by 、 , ， or ;."""
     raw = (text or "").replace(",", "、").replace("，", "、").replace(";", "、")
     return [p.strip() for p in raw.split("、") if p.strip()]
 
@@ -236,7 +237,7 @@ class VisitImporter(Importer):
         units = _orgs(r["unit"] for r in rows if r["unit"])
         codes = {r["credit_code"] for r in rows if r["credit_code"]}
         enterprises = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=codes)}
-        numbers = {n for r in rows for n in _split(r["cadres"])}
+        numbers = {n for r in rows for n in split_list(r["cadres"])}
         people = dict(Person.objects.filter(person_no__in=numbers).values_list("person_no", "pk"))
         existing = set(
             Visit.objects.filter(enterprise__in=enterprises.values()).values_list(
@@ -252,7 +253,7 @@ class VisitImporter(Importer):
             unit = _org(row, "unit", units, errors, actor)
             if row["date"] and row["date"] > today:
                 errors.add(row, "date", _("走访日期不能晚于今天"))
-            cadres = _split(row["cadres"])
+            cadres = split_list(row["cadres"])
             missing = [n for n in cadres if n not in people]
             if missing:
                 errors.add(row, "cadres", _("人员编号不存在：%(n)s") % {"n": "、".join(missing)})
@@ -342,7 +343,7 @@ class RequestImporter(Importer):
         ratings = _zh(Satisfaction.choices)
         categories = {c.name: c for c in RequestCategory.objects.all()}
         codes = [r["unit"] for r in rows if r["unit"]] + [
-            c for r in rows for c in _split(r["co_units"])
+            c for r in rows for c in split_list(r["co_units"])
         ]
         orgs = _orgs(codes)
         credit = {r["credit_code"] for r in rows if r["credit_code"]}
@@ -390,7 +391,7 @@ class RequestImporter(Importer):
             ):
                 errors.add(row, "unit", _("不在您的管辖范围内"))
             co = []
-            for c in _split(row["co_units"]):
+            for c in split_list(row["co_units"]):
                 if c not in orgs:
                     errors.add(row, "co_units", _("组织编码“%(c)s”不存在") % {"c": c})
                 else:

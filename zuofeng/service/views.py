@@ -32,6 +32,7 @@ from zuofeng.service.forms import (
     TransitionForm,
     VisitForm,
 )
+from zuofeng.service.importers import split_list
 from zuofeng.service.models import Enterprise, GridMember
 from zuofeng.service.permissions import SERVICE_ROUTE, SERVICE_SUBMIT, SERVICE_VIEW
 from zuofeng.service.transitions import REQUEST_LOOP
@@ -156,7 +157,7 @@ def _transition_data(d: dict) -> dict:
         if data["unit"] is None:
             raise ValidationError({"unit": _("未找到该单位编码")})
     if "co_units" in data:
-        codes = [c.strip() for c in data["co_units"].split("、") if c.strip()]
+        codes = split_list(data["co_units"])
         found = list(Org.objects.filter(code__in=codes))
         if len(found) != len(set(codes)):
             raise ValidationError({"co_units": _("协办单位编码有误")})
@@ -278,7 +279,7 @@ def _visit(user, d):
     if enterprise is None:
         raise ValidationError(_("未找到该统一社会信用代码对应的企业"))
     unit = org_selectors.org_get(user, d["unit"].strip())
-    numbers = [n.strip() for n in d["cadres"].replace(",", "、").split("、") if n.strip()]
+    numbers = split_list(d["cadres"])
     cadres = list(Person.objects.filter(person_no__in=numbers))
     if len(cadres) != len(set(numbers)):
         raise ValidationError(_("走访人员的人员编号有误"))

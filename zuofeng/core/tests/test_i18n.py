@@ -33,6 +33,19 @@ KEEPS_CHINESE = {
     "状态为“已销号”时必须填写销号日期",  # the literal status cell value of the ledger sheet
     "只有“已销号”的问题可以填写销号日期",
     "如：陈家岙村",  # an example of an org name, which is data
+    # Literal cell values of the import sheets (status, income/expense, yes/no, mode).
+    "状态为已完成或已验收时必填",
+    "只有已完成或已验收的项目填写完成日期",
+    "收支须为收入或支出",
+    "应为“是”或“否”",
+    "形式只能是线下或线上",
+    # Briefing placeholders and a board filter example are typed as they are.
+    "在 Word 中编辑后上传。占位符写作 {{指标键}}、{{指标键@单位编码}}、{{指标键?筛选=值}}、"
+    "{{指标键|约}}，以及 {{期数}}、{{编发单位}}、{{日期}}、{{范围}}、{{起止}}、{{单位:编码}}。",
+    "各指标分值之和须等于满分；同一分组的指标合为一组。计分参数示例：线性扣分“target=1 k=1 "
+    "step=0.01 floor=0”（达到100%%得满分，每低1个百分点扣1分，最低0分）；名次赋分“table=60,57,54”"
+    "或“step=2”；按次扣分“k=3 floor=0”。筛选条件示例：“source=正风肃纪检查”。已发布赛季的成绩"
+    "不受修改影响。",
 }
 
 
