@@ -90,6 +90,7 @@ def run(rounds: int = 3) -> list[Result]:
         ind, ind_floor = alternate(indicators, lambda: _replay(ind_sql), rounds)
 
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+        settings.DEMO_MODE = True  # the demo accounts sign in only in demo mode
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         client = Client()
         client.force_login(User.objects.get(username="demo_lead"))
