@@ -16,6 +16,7 @@ from pydantic import AfterValidator, field_validator
 
 from zuofeng.core import crypto
 from zuofeng.core.errors import Conflict
+from zuofeng.core.indicators import IndicatorError
 
 
 class BearerToken(HttpBearer):
@@ -118,6 +119,13 @@ def build_api() -> NinjaAPI:
     def on_schema_validation(request, exc):
         return api.create_response(
             request, {"detail": "invalid", "errors": _schema_messages(exc)}, status=422
+        )
+
+    @api.exception_handler(IndicatorError)
+    def on_indicator(request, exc):
+        # A period out of range, an unknown indicator or filter: the request's fault, never a 500.
+        return api.create_response(
+            request, {"detail": "invalid", "errors": {"period": [str(exc)]}}, status=422
         )
 
     @api.exception_handler(PermissionDenied)
