@@ -85,9 +85,13 @@ class OrgCompliance:
         return not self.missing
 
 
-def evaluate(scope_path: str, period: Period, kind=None) -> list[OrgCompliance]:
+def evaluate(
+    scope_path: str, period: Period, kind=None, *, detail: bool = True
+) -> list[OrgCompliance]:
     """Every org in the subtree that some active rule applies to, with what it is missing.
-    `kind` (an ActivityKind) narrows the rules to that kind. Two queries plus the rules."""
+    `kind` (an ActivityKind) narrows the rules to that kind. Two queries plus the rules.
+    Without `detail` only the first shortfall of each org is kept: enough to tell met from
+    missed, which is all a rate needs."""
     rules = list(CadenceRule.objects.filter(active=True).select_related("kind"))
     if kind is not None:
         rules = [r for r in rules if r.kind_id == kind.pk]
@@ -131,5 +135,9 @@ def evaluate(scope_path: str, period: Period, kind=None) -> list[OrgCompliance]:
                 have = sum(counts.get((pk, rule.kind_id, m), 0) for m in unit.months)
                 if have < rule.minimum:
                     result.missing.append(Shortfall(rule.kind.name, unit.label, have, rule.minimum))
+                    if not detail:
+                        break
+            if result.missing and not detail:
+                break
         out.append(result)
     return out

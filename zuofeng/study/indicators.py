@@ -171,12 +171,12 @@ class CadenceCompliance:
     filters: Mapping[str, FilterFn] = field(default_factory=lambda: {"kind": FILTERS["kind"]})
     path_field: str = "path"  # its records are orgs (drill-down)
 
-    def _evaluate(self, scope_path, period, filters):
+    def _evaluate(self, scope_path, period, filters, detail: bool = False):
         unknown = set(filters) - {"kind"}
         if unknown:
             raise IndicatorError(f"{self.key} does not accept the filter {unknown.pop()!r}")
         kind = kind_named(filters["kind"]) if "kind" in filters else None
-        return cadence.evaluate(scope_path, period, kind)
+        return cadence.evaluate(scope_path, period, kind, detail=detail)
 
     def value(self, scope_path, period, filters: Mapping[str, str] = NO_FILTERS):
         results = self._evaluate(scope_path, period, filters)
