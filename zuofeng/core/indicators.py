@@ -214,3 +214,18 @@ def choice_filter(field_name: str, choices: Mapping[str, str], label: str) -> Fi
         return qs.filter(**{field_name: code})
 
     return apply
+
+
+def month_key(field: str):
+    """The month of a date column as text, 'YYYY-MM', computed by the database itself. Django's
+    TruncMonth is a Python function called once per row on SQLite; this stays in SQL on both
+    SQLite (dates are ISO text) and PostgreSQL (a date cast to text is ISO)."""
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    return Substr(Cast(field, CharField()), 1, 7)
+
+
+def month_start(key: str) -> dt.date:
+    """'2025-03' → 2025-03-01."""
+    return dt.date(int(key[:4]), int(key[5:7]), 1)

@@ -13,9 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count
-from django.db.models.functions import TruncMonth
 
-from zuofeng.core.indicators import Period
+from zuofeng.core.indicators import Period, month_key, month_start
 from zuofeng.orgs.models import Org, subtree_q
 from zuofeng.study.choices import Cadence
 from zuofeng.study.models import Activity, CadenceRule
@@ -118,15 +117,13 @@ def evaluate(
             date__gte=first,
             date__lte=last,
         )
-        .annotate(m=TruncMonth("date"))
+        .annotate(m=month_key("date"))
         .values("org_id", "kind_id", "m")
         .annotate(n=Count("pk"))
         .values_list("org_id", "kind_id", "m", "n")
     )
     for org_id, kind_id, month, n in rows:
-        if isinstance(month, dt.datetime):
-            month = month.date()
-        counts[(org_id, kind_id, month)] = n
+        counts[(org_id, kind_id, month_start(month))] = n
     out = []
     for pk, path, code, name, org_kind_id in orgs:
         result = OrgCompliance(pk, path, code, name)

@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models.functions import Substr
 from django.http import Http404
 
-from zuofeng.core.indicators import Period
+from zuofeng.core.indicators import Period, month_key, month_start
 from zuofeng.orgs import scope
 from zuofeng.orgs.models import SEGMENT, Org, Person, subtree_q, subtrees_q
 from zuofeng.study import cadence
@@ -118,16 +118,14 @@ def coverage_matrix(
     if kind is not None:
         qs = qs.filter(kind=kind)
     rows = (
-        qs.annotate(p=Substr("org__path", 1, width), m=TruncMonth("date"))
+        qs.annotate(p=Substr("org__path", 1, width), m=month_key("date"))
         .values("p", "m")
         .annotate(n=Count("pk"))
         .values_list("p", "m", "n")
     )
     found: dict[tuple[str, dt.date], int] = {}
     for p, m, n in rows:
-        if isinstance(m, dt.datetime):
-            m = m.date()
-        found[(p, m)] = n
+        found[(p, month_start(m))] = n
     counts = [[found.get((o.path, m), 0) for m in months] for o in orgs]
     return orgs, months, counts
 
