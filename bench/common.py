@@ -49,3 +49,59 @@ def alternate(
             value = fn()
             sink.append(value if value is not None else time.perf_counter() - start)
     return statistics.median(mine), statistics.median(theirs)
+
+
+def sqlite_database(folder, name: str, *, demo: bool = False) -> None:
+    """Point Django at a fresh SQLite file `folder/name.sqlite3` and migrate it; with `demo`,
+    build the demo district into it. Each benchmark measures SQLite and refuses another
+    database named by DATABASE_URL."""
+    import os
+    from pathlib import Path
+
+    folder = Path(folder)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zuofeng.settings")
+    os.environ.setdefault("ZUOFENG_HOME", str(folder / "home"))
+    db = folder / f"{name}.sqlite3"
+    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    import django
+    from django.core.management import call_command
+    from django.db import connections
+
+    django.setup()
+    connection = connections["default"]
+    if connection.vendor != "sqlite":
+        raise SystemExit(f"bench.{name} measures SQLite; unset DATABASE_URL")
+    connection.close()
+    connection.settings_dict["NAME"] = str(db)
+    call_command("migrate", verbosity=0)
+    if demo:
+        with open(os.devnull, "w") as quiet:
+            call_command("demo", verbosity=0, stdout=quiet)
+
+
+def captured(fn) -> list[tuple[str, list]]:
+    """The SELECT statements `fn` runs, with their parameters: the floor to replay."""
+    from django.db import connection
+
+    statements: list[tuple[str, list]] = []
+
+    def spy(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("SELECT"):
+            statements.append((sql, list(params or [])))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy):
+        fn()
+    return statements
+
+
+def replay(statements) -> float:
+    """Run the statements straight through the cursor, fetching every row; seconds taken."""
+    from django.db import connection
+
+    start = time.perf_counter()
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+    return time.perf_counter() - start

@@ -9,12 +9,11 @@ for the demo against its 3-second target.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import HEADER, Result, alternate
+from bench.common import HEADER, Result, alternate, captured, replay, sqlite_database
 
 PAGE_TARGET = 2.0
 INDICATOR_TARGET = 2.0
@@ -23,49 +22,7 @@ CAMPAIGN = ("2025-03-01", "2025-09-30")
 
 
 def _database(folder: Path) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zuofeng.settings")
-    os.environ.setdefault("ZUOFENG_HOME", str(folder / "home"))
-    db = folder / "dashboard.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
-    import django
-    from django.core.management import call_command
-    from django.db import connections
-
-    django.setup()
-    connection = connections["default"]
-    if connection.vendor != "sqlite":
-        raise SystemExit("bench.dashboard measures SQLite; unset DATABASE_URL")
-    connection.close()
-    connection.settings_dict["NAME"] = str(db)
-    call_command("migrate", verbosity=0)
-    call_command("demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
-
-
-def _captured(fn) -> list[tuple[str, list]]:
-    """The SQL statements `fn` runs, with their parameters, to replay as the floor."""
-    from django.db import connection
-
-    statements: list[tuple[str, list]] = []
-
-    def spy(execute, sql, params, many, context):
-        if sql.lstrip().upper().startswith("SELECT"):
-            statements.append((sql, list(params or [])))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(spy):
-        fn()
-    return statements
-
-
-def _replay(statements) -> float:
-    from django.db import connection
-
-    start = time.perf_counter()
-    with connection.cursor() as cursor:
-        for sql, params in statements:
-            cursor.execute(sql, params)
-            cursor.fetchall()
-    return time.perf_counter() - start
+    sqlite_database(folder, "dashboard", demo=True)
 
 
 def run(rounds: int = 3) -> list[Result]:
@@ -86,8 +43,8 @@ def run(rounds: int = 3) -> list[Result]:
             selectors.figures(root, period, keys)
 
         indicators()  # warm the registry
-        ind_sql = _captured(indicators)
-        ind, ind_floor = alternate(indicators, lambda: _replay(ind_sql), rounds)
+        ind_sql = captured(indicators)
+        ind, ind_floor = alternate(indicators, lambda: replay(ind_sql), rounds)
 
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
         settings.DEMO_MODE = True  # the demo accounts sign in only in demo mode
@@ -101,8 +58,8 @@ def run(rounds: int = 3) -> list[Result]:
             assert response.status_code == 200
 
         page()  # the session's first request also writes the session
-        page_sql = _captured(page)
-        html, html_floor = alternate(page, lambda: _replay(page_sql), rounds)
+        page_sql = captured(page)
+        html, html_floor = alternate(page, lambda: replay(page_sql), rounds)
 
         def briefing() -> None:
             services.briefing_make(actor=None, scope=root, period=period, number=1)

@@ -8,13 +8,12 @@ query over the same rows in the same run.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import HEADER, Result, alternate
+from bench.common import HEADER, Result, alternate, sqlite_database
 
 PROBLEMS = 100_000
 SEED = 20251130
@@ -23,22 +22,7 @@ INDICATOR_TARGET = 2.0
 
 
 def _database(folder: Path) -> None:
-    """A fresh, migrated SQLite file for Django (it may already be set up by another bench)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zuofeng.settings")
-    os.environ.setdefault("ZUOFENG_HOME", str(folder / "home"))
-    db = folder / "ledger.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
-    import django
-    from django.core.management import call_command
-    from django.db import connections
-
-    django.setup()
-    connection = connections["default"]
-    if connection.vendor != "sqlite":
-        raise SystemExit("bench.ledger measures SQLite; unset DATABASE_URL")
-    connection.close()
-    connection.settings_dict["NAME"] = str(db)
-    call_command("migrate", verbosity=0)
+    sqlite_database(folder, "ledger")
 
 
 def _populate() -> None:

@@ -9,12 +9,11 @@ calendar, over the same rows in the same run. Both must give the same number.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import tempfile
 from pathlib import Path
 
-from bench.common import Result, alternate
+from bench.common import Result, alternate, sqlite_database
 
 CASES = 40_000
 SEED = 20250930
@@ -23,21 +22,7 @@ PERIOD = (dt.date(2025, 3, 1), dt.date(2025, 9, 30))
 
 
 def _database(folder: Path) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zuofeng.settings")
-    os.environ.setdefault("ZUOFENG_HOME", str(folder / "home"))
-    db = folder / "projects.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
-    import django
-    from django.core.management import call_command
-    from django.db import connections
-
-    django.setup()
-    connection = connections["default"]
-    if connection.vendor != "sqlite":
-        raise SystemExit("bench.projects measures SQLite; unset DATABASE_URL")
-    connection.close()
-    connection.settings_dict["NAME"] = str(db)
-    call_command("migrate", verbosity=0)
+    sqlite_database(folder, "projects")
 
 
 def _populate() -> None:

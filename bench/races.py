@@ -8,12 +8,10 @@ budget, with the very SQL it runs replayed through the cursor beside it.
 
 from __future__ import annotations
 
-import os
 import tempfile
-import time
 from pathlib import Path
 
-from bench.common import HEADER, Result, alternate
+from bench.common import HEADER, Result, alternate, captured, replay, sqlite_database
 
 COMPUTE_TARGET = 1.0  # the whole compute no slower than the naive reads alone
 # A rendered page of 69 rows costs mostly template rendering, not SQL (under 1 ms of queries):
@@ -22,48 +20,7 @@ PAGE_BUDGET_MS = 150
 
 
 def _database(folder: Path) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zuofeng.settings")
-    os.environ.setdefault("ZUOFENG_HOME", str(folder / "home"))
-    db = folder / "races.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
-    import django
-    from django.core.management import call_command
-    from django.db import connections
-
-    django.setup()
-    connection = connections["default"]
-    if connection.vendor != "sqlite":
-        raise SystemExit("bench.races measures SQLite; unset DATABASE_URL")
-    connection.close()
-    connection.settings_dict["NAME"] = str(db)
-    call_command("migrate", verbosity=0)
-    call_command("demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
-
-
-def _captured(fn) -> list[tuple[str, list]]:
-    from django.db import connection
-
-    statements: list[tuple[str, list]] = []
-
-    def spy(execute, sql, params, many, context):
-        if sql.lstrip().upper().startswith("SELECT"):
-            statements.append((sql, list(params or [])))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(spy):
-        fn()
-    return statements
-
-
-def _replay(statements) -> float:
-    from django.db import connection
-
-    start = time.perf_counter()
-    with connection.cursor() as cursor:
-        for sql, params in statements:
-            cursor.execute(sql, params)
-            cursor.fetchall()
-    return time.perf_counter() - start
+    sqlite_database(folder, "races", demo=True)
 
 
 def run(rounds: int = 3) -> list[Result]:
@@ -107,8 +64,8 @@ def run(rounds: int = 3) -> list[Result]:
             assert response.status_code == 200, (response.status_code, response.get("Location"))
 
         page()
-        page_sql = _captured(page)
-        html, floor = alternate(page, lambda: _replay(page_sql), rounds)
+        page_sql = captured(page)
+        html, floor = alternate(page, lambda: replay(page_sql), rounds)
         from django.db import connections
 
         connections["default"].close()

@@ -9,13 +9,12 @@ the same run. Both read the rows from the database and write the same hits.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import Result, alternate
+from bench.common import Result, alternate, sqlite_database
 
 ROWS = 200_000
 SEED = 20251201
@@ -23,21 +22,7 @@ TARGET = 1.0  # SQL checking at least as many rows per second as the Python loop
 
 
 def _database(folder: Path) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zuofeng.settings")
-    os.environ.setdefault("ZUOFENG_HOME", str(folder / "home"))
-    db = folder / "rules.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
-    import django
-    from django.core.management import call_command
-    from django.db import connections
-
-    django.setup()
-    connection = connections["default"]
-    if connection.vendor != "sqlite":
-        raise SystemExit("bench.rules measures SQLite; unset DATABASE_URL")
-    connection.close()
-    connection.settings_dict["NAME"] = str(db)
-    call_command("migrate", verbosity=0)
+    sqlite_database(folder, "rules")
 
 
 # code → (ordinary summary, breaking summary, documents in order, per-person ceiling or None)

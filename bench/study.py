@@ -9,13 +9,12 @@ quarter's rows in the same run (the floor). Target: within 5× the floor on SQLi
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import Result, alternate
+from bench.common import Result, alternate, sqlite_database
 
 ROWS = 1_000_000
 SEED = 20250401
@@ -24,21 +23,7 @@ QUARTER = (dt.date(2025, 4, 1), dt.date(2025, 6, 30))
 
 
 def _database(folder: Path) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zuofeng.settings")
-    os.environ.setdefault("ZUOFENG_HOME", str(folder / "home"))
-    db = folder / "study.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
-    import django
-    from django.core.management import call_command
-    from django.db import connections
-
-    django.setup()
-    connection = connections["default"]
-    if connection.vendor != "sqlite":
-        raise SystemExit("bench.study measures SQLite; unset DATABASE_URL")
-    connection.close()
-    connection.settings_dict["NAME"] = str(db)
-    call_command("migrate", verbosity=0)
+    sqlite_database(folder, "study")
 
 
 def _populate() -> None:
