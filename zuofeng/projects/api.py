@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
@@ -14,9 +15,9 @@ from zuofeng.core import loops
 from zuofeng.core.api import Input, Pagination, Text, require_id
 from zuofeng.orgs import scope
 from zuofeng.orgs import selectors as org_selectors
-from zuofeng.projects import selectors, services
-from zuofeng.projects.choices import ProjectState
-from zuofeng.projects.models import Milestone, ProjectKind
+from zuofeng.projects import approvals, selectors, services
+from zuofeng.projects.choices import GroupMode, ProjectState
+from zuofeng.projects.models import Milestone, ProjectKind, ServiceItem
 from zuofeng.projects.permissions import PROJECT_VIEW
 from zuofeng.projects.transitions import PROJECT_LOOP
 
@@ -402,3 +403,175 @@ def village_ledger(request, code: Text):
         "years": selectors.income_by_year(village),
         "entries": list(selectors.ledger_entries(village)[:1000]),
     }
+
+
+# --- create and edit --------------------------------------------------------------------------
+
+
+class ProjectEditIn(Input):
+    version: int | None = Field(None, ge=1, le=2_000_000_000, description="optimistic lock")
+    title: str | None = Field(None, min_length=1, max_length=200)
+    owner: str | None = Field(None, min_length=1, max_length=32, description="org code")
+    leader: str | None = Field(None, max_length=50)
+    start_date: dt.date | None = None
+    due_date: dt.date | None = None
+    budget: Decimal | None = Field(None, ge=0, le=10**12, decimal_places=2)
+    beneficiaries: int | None = Field(None, ge=0, le=100_000_000)
+    beneficiary_note: str | None = Field(None, max_length=200)
+
+
+@router.patch("/projects/{project_id}", response=ProjectDetail, summary="Edit a project")
+def edit_project(request, project_id: int, payload: ProjectEditIn):
+    project = selectors.project_get(request.user, require_id(project_id))
+    data = payload.model_dump(exclude_none=True)
+    if "owner" in data:
+        data["owner"] = org_selectors.org_get(request.user, data["owner"])
+    services.project_update(actor=request.user, project=project, **data)
+    return _detail(request.user, selectors.project_get(request.user, project.pk))
+
+
+class OutcomeIn(Input):
+    name: str = Field(..., min_length=1, max_length=100)
+    value: Decimal = Field(..., ge=-(10**13), le=10**13, decimal_places=2)
+    unit: str = Field("", max_length=16)
+
+
+class OutcomeOut(Schema):
+    id: int
+    name: str
+    value: Decimal
+    unit: str
+
+
+@router.post(
+    "/projects/{project_id}/outcomes",
+    response={201: OutcomeOut},
+    summary="Add an outcome figure",
+)
+def add_outcome(request, project_id: int, payload: OutcomeIn):
+    project = selectors.project_get(request.user, require_id(project_id))
+    return 201, services.outcome_add(
+        actor=request.user,
+        project=project,
+        name=payload.name,
+        value=payload.value,
+        unit=payload.unit,
+    )
+
+
+class PairingIn(Input):
+    unit: str = Field(..., min_length=1, max_length=32, description="unit (org code)")
+    village: str = Field(..., min_length=1, max_length=32, description="village (org code)")
+    start_date: dt.date
+    end_date: dt.date | None = None
+    note: str = Field("", max_length=200)
+
+
+@router.post("/pairings", response={201: PairingOut}, summary="Pair a unit with a village")
+def create_pairing(request, payload: PairingIn):
+    pairing = services.pairing_create(
+        actor=request.user,
+        unit=org_selectors.org_get(request.user, payload.unit),
+        village=org_selectors.org_get(request.user, payload.village),
+        start_date=payload.start_date,
+        end_date=payload.end_date,
+        note=payload.note,
+    )
+    return 201, selectors.pairing_get(request.user, pairing.pk)
+
+
+class ProgrammeIn(Input):
+    code: str = Field(..., min_length=1, max_length=32)
+    name: str = Field(..., min_length=1, max_length=200)
+    unit: str = Field(..., min_length=1, max_length=32, description="host unit (org code)")
+    start_date: dt.date
+    end_date: dt.date
+    capacity: int = Field(..., ge=1, le=1_000_000)
+    category: str = Field("", max_length=32)
+    audience: str = Field("", max_length=200)
+
+
+@router.post("/programmes", response={201: ProgrammeOut}, summary="Set up a programme")
+def create_programme(request, payload: ProgrammeIn):
+    data = payload.model_dump()
+    data["unit"] = org_selectors.org_get(request.user, payload.unit)
+    programme = services.programme_create(actor=request.user, **data)
+    return 201, selectors.programme_get(request.user, programme.pk)
+
+
+class ItemIn(Input):
+    name: str = Field(..., min_length=1, max_length=100)
+    department: str = Field(..., min_length=1, max_length=32, description="org code")
+    statutory_days: int = Field(..., ge=0, le=10_000)
+    promised_days: int = Field(..., ge=0, le=10_000)
+    visits: int = Field(0, ge=0, le=100)
+    materials: str = Field("", max_length=5000)
+
+
+class ItemOut(Schema):
+    id: int
+    name: str
+    department: str = Field(..., alias="department.code")
+    statutory_days: int
+    promised_days: int
+    visits: int
+    materials: str
+
+
+@router.post("/service-items", response={201: ItemOut}, summary="Add a catalogue item")
+def create_item(request, payload: ItemIn):
+    data = payload.model_dump()
+    data["department"] = org_selectors.org_get(request.user, payload.department)
+    return 201, approvals.item_create(actor=request.user, **data)
+
+
+class GroupIn(Input):
+    mode: GroupMode
+    items: list[int] = Field(..., min_length=1, max_length=100, description="item ids")
+
+
+class MatterIn(Input):
+    name: str = Field(..., min_length=1, max_length=100)
+    owner: str = Field(..., min_length=1, max_length=32, description="lead department (org code)")
+    groups: list[GroupIn] = Field(..., min_length=1, max_length=50)
+    serial_only: bool = False
+    description: str = Field("", max_length=5000)
+
+
+class GroupOut(Schema):
+    seq: int
+    mode: str
+    items: list[int]
+
+
+class MatterOut(Schema):
+    id: int
+    name: str
+    owner: str = Field(..., alias="owner.code")
+    serial_only: bool
+    groups: list[GroupOut] = Field(..., alias="group_list")
+
+
+@router.post("/matters", response={201: MatterOut}, summary="Add a bundled matter")
+def create_matter(request, payload: MatterIn):
+    owner = org_selectors.org_get(request.user, payload.owner)
+    wanted = {pk for g in payload.groups for pk in g.items}
+    found = ServiceItem.objects.in_bulk(list(wanted))
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise ValidationError(
+            {"groups": _("所选事项不存在：%(ids)s") % {"ids": "、".join(map(str, missing))}}
+        )
+    matter = approvals.matter_create(
+        actor=request.user,
+        name=payload.name,
+        owner=owner,
+        groups=[(g.mode.value, [found[pk] for pk in g.items]) for g in payload.groups],
+        serial_only=payload.serial_only,
+        description=payload.description,
+    )
+    matter.group_list = [
+        {"seq": g.seq, "mode": g.mode, "items": [i.pk for i in g.items.all()]}
+        for g in matter.groups.prefetch_related("items")
+    ]
+    return 201, matter

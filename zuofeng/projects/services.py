@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zuofeng.core import audit, counters, crypto, loops
+from zuofeng.core.errors import Conflict
 from zuofeng.core.validators import normalise_phone
 from zuofeng.orgs import scope
 from zuofeng.orgs.models import Org
@@ -303,6 +304,92 @@ def outcome_add(*, actor, project: Project, name: str, value: Decimal, unit: str
         after={"name": o.name, "value": value, "unit": o.unit},
     )
     return o
+
+
+def _edit_snapshot(p: Project) -> dict:
+    return {
+        **project_snapshot(p),
+        "leader": p.leader,
+        "beneficiary_note": p.beneficiary_note,
+        "original_due": p.original_due,
+    }
+
+
+EDITABLE_STATES = (ProjectState.APPROVED, ProjectState.IN_PROGRESS)
+
+
+@transaction.atomic
+def project_update(
+    *,
+    actor,
+    project: Project,
+    version: int | None = None,
+    title: str | None = None,
+    owner: Org | None = None,
+    leader: str | None = None,
+    start_date: dt.date | None = None,
+    due_date: dt.date | None = None,
+    budget: Decimal | None = None,
+    beneficiaries: int | None = None,
+    beneficiary_note: str | None = None,
+) -> Project:
+    """Edit a project after 立项 (while approved or in progress). Fields left None keep their
+    value. `version` guards against a concurrent change (optimistic locking); a changed owner
+    must be in the actor's scope too; a due date moved by an extension can only change by
+    extending again."""
+    project = Project.objects.select_for_update().select_related("owner", "kind").get(pk=project.pk)
+    authorize(actor, project.owner, PROJECT_MANAGE)
+    if version is not None and version != project.version:
+        raise Conflict
+    if project.state not in EDITABLE_STATES:
+        raise ValidationError({"state": _("只有立项或实施中的项目可以修改")})
+    before = _edit_snapshot(project)
+    if owner is not None and owner.pk != project.owner_id:
+        authorize(actor, owner, PROJECT_MANAGE)
+        project.owner = owner
+    if title is not None:
+        project.title = title.strip()
+    if leader is not None:
+        project.leader = leader.strip()
+    if beneficiary_note is not None:
+        project.beneficiary_note = beneficiary_note.strip()
+    if start_date is not None:
+        project.start_date = start_date
+    if due_date is not None and due_date != project.deadline:
+        if project.extensions:
+            raise ValidationError({"due_date": _("项目已延期，完成日期只能通过延期调整")})
+        project.original_due = project.deadline = due_date
+    _check_dates(project.start_date, project.deadline)
+    if project.milestones.filter(deadline__lt=project.start_date).exists():
+        raise ValidationError({"start_date": _("开始日期不能晚于已有节点的计划完成日期")})
+    if budget is not None:
+        if budget < 0:
+            raise ValidationError({"budget": _("预算不能为负数")})
+        project.budget = budget
+    if beneficiaries is not None:
+        if beneficiaries < 0:
+            raise ValidationError({"beneficiaries": _("受益人数不能为负数")})
+        project.beneficiaries = beneficiaries
+    if not project.title:
+        raise ValidationError({"title": _("请填写项目名称")})
+    after = _edit_snapshot(project)
+    changed = sorted(k for k in after if after[k] != before[k])
+    if not changed:
+        return project
+    project.version += 1
+    project.full_clean()
+    project.save()
+    labels = [str(Project._meta.get_field(k).verbose_name) for k in changed]
+    loops.timeline(actor=_who(actor), obj=project, action="edit", note="、".join(labels))
+    audit.record(
+        actor=_who(actor),
+        action="project.update",
+        obj=project,
+        org_path=project.owner.path,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+    )
+    return project
 
 
 # --- pairings ---------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,10 +20,12 @@ from zuofeng.core import loops
 from zuofeng.core.errors import Conflict
 from zuofeng.orgs import scope
 from zuofeng.orgs import selectors as org_selectors
-from zuofeng.projects import selectors, services
-from zuofeng.projects.choices import ProjectState
-from zuofeng.projects.models import Milestone, ProjectKind
+from zuofeng.orgs.models import Org
+from zuofeng.projects import approvals, selectors, services
+from zuofeng.projects.choices import GroupMode, ProjectState
+from zuofeng.projects.models import Milestone, ProjectKind, ServiceItem
 from zuofeng.projects.permissions import (
+    APPROVAL_MANAGE,
     PROGRAMME_MANAGE,
     PROJECT_MANAGE,
     PROJECT_VIEW,
@@ -143,6 +146,7 @@ def project_detail(request, pk: int):
             "timeline": events,
             "can_manage": scope.can_at(request.user, PROJECT_MANAGE, project.owner.path)
             and project.state in (ProjectState.APPROVED, ProjectState.IN_PROGRESS),
+            "can_outcome": scope.can_at(request.user, PROJECT_MANAGE, project.owner.path),
         },
     )
 
@@ -221,7 +225,11 @@ def project_transition(request, pk: int, action: str):
 def pairing_list(request):
     scope.require(request.user, PROJECT_VIEW)
     page, query = _page(request, selectors.pairings_visible_to(request.user).order_by("id"))
-    return render(request, "projects/pairings.html", {"page": page, "query": query})
+    return render(
+        request,
+        "projects/pairings.html",
+        {"page": page, "query": query, "can_create": scope.can(request.user, PROJECT_MANAGE)},
+    )
 
 
 @login_required
@@ -237,7 +245,11 @@ def pairing_detail(request, pk: int):
 def programme_list(request):
     scope.require(request.user, PROJECT_VIEW)
     page, query = _page(request, selectors.programmes_visible_to(request.user))
-    return render(request, "projects/programmes.html", {"page": page, "query": query})
+    return render(
+        request,
+        "projects/programmes.html",
+        {"page": page, "query": query, "can_create": scope.can(request.user, PROGRAMME_MANAGE)},
+    )
 
 
 @login_required
@@ -276,7 +288,12 @@ def case_list(request):
     return render(
         request,
         "projects/cases.html",
-        {"page": page, "query": query, "summary": selectors.matter_summary(cases)},
+        {
+            "page": page,
+            "query": query,
+            "summary": selectors.matter_summary(cases),
+            "can_create": scope.can(request.user, APPROVAL_MANAGE),
+        },
     )
 
 
@@ -331,4 +348,252 @@ def village_detail(request, code: str):
             "query": query,
             "year": year,
         },
+    )
+
+
+# --- create and edit forms --------------------------------------------------------------------
+
+
+def _int(value, field: str, message: str, *, required: bool = True) -> int | None:
+    """A non-negative integer from a form field, or a ValidationError with a Chinese message."""
+    value = (value or "").strip()
+    if not value and not required:
+        return None
+    if not value.isdigit() or len(value) > 9:
+        raise ValidationError({field: message})
+    return int(value)
+
+
+def _decimal(value, field: str, message: str) -> Decimal | None:
+    value = (value or "").strip().replace(",", "")
+    if not value:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise ValidationError({field: message}) from None
+    if not number.is_finite() or abs(number) >= 10**12:
+        raise ValidationError({field: message})
+    return number
+
+
+def _org(request, code: str) -> Org:
+    try:
+        return org_selectors.org_get(request.user, (code or "").strip()[:32])
+    except Http404:
+        raise ValidationError({"org": _("组织编码不存在或不在您的管理范围内")}) from None
+
+
+def _dates(values, *names: str) -> list[dt.date]:
+    dates = [_date(values.get(n)) for n in names]
+    if any(d is None for d in dates):
+        raise ValidationError({names[0]: _("请填写有效日期")})
+    return dates
+
+
+@login_required
+def pairing_new(request):
+    """A unit pairs with a village or community (百个部门联百村) for a period."""
+    scope.require(request.user, PROJECT_MANAGE)
+    values = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            unit = _org(request, values.get("unit"))
+            village = _org(request, values.get("village"))
+            (start,) = _dates(values, "start_date")
+            end = _date(values.get("end_date"))
+            if values.get("end_date") and end is None:
+                raise ValidationError({"end_date": _("请填写有效日期")})
+            pairing = services.pairing_create(
+                actor=request.user,
+                unit=unit,
+                village=village,
+                start_date=start,
+                end_date=end,
+                note=values.get("note", "")[:200],
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("已建立结对"))
+            return redirect("pairing_detail", pk=pairing.pk)
+    return render(request, "projects/pairing_new.html", {"values": values})
+
+
+@login_required
+def programme_new(request):
+    """A unit sets up a programme with a number of places."""
+    scope.require(request.user, PROGRAMME_MANAGE)
+    values = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            unit = _org(request, values.get("unit"))
+            start, end = _dates(values, "start_date", "end_date")
+            capacity = _int(values.get("capacity"), "capacity", _("名额须为正整数"))
+            programme = services.programme_create(
+                actor=request.user,
+                code=values.get("code", "")[:32],
+                name=values.get("name", "")[:200],
+                unit=unit,
+                start_date=start,
+                end_date=end,
+                capacity=capacity,
+                category=values.get("category", "")[:32],
+                audience=values.get("audience", "")[:200],
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("已发布活动“%(n)s”") % {"n": programme.name})
+            return redirect("programme_detail", pk=programme.pk)
+    return render(request, "projects/programme_new.html", {"values": values})
+
+
+@login_required
+def project_edit(request, pk: int):
+    """Edit a project after 立项; the version field refuses a stale form."""
+    project = selectors.project_get(request.user, pk)
+    if not scope.can_at(request.user, PROJECT_MANAGE, project.owner.path):
+        raise PermissionDenied
+    if request.method == "POST":
+        values = request.POST
+        try:
+            owner = _org(request, values.get("owner"))
+            start, due = _dates(values, "start_date", "due_date")
+            version = _int(values.get("version"), "version", _("请刷新后重试"))
+            services.project_update(
+                actor=request.user,
+                project=project,
+                version=version,
+                title=values.get("title", "")[:200],
+                owner=owner,
+                leader=values.get("leader", "")[:50],
+                start_date=start,
+                due_date=due,
+                budget=_decimal(values.get("budget"), "budget", _("预算须为数字")),
+                beneficiaries=_int(
+                    values.get("beneficiaries"),
+                    "beneficiaries",
+                    _("受益人数须为非负整数"),
+                    required=False,
+                ),
+                beneficiary_note=values.get("beneficiary_note", "")[:200],
+            )
+        except Conflict:
+            messages.error(request, _("项目已被他人修改，请刷新后重试"))
+        except PermissionDenied:
+            messages.error(request, _("组织编码不存在或不在您的管理范围内"))
+        except Http404:
+            messages.error(request, _("组织编码不存在或不在您的管理范围内"))
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("项目已修改"))
+            return redirect("project_detail", pk=project.pk)
+    else:
+        values = {
+            "title": project.title,
+            "owner": project.owner.code,
+            "leader": project.leader,
+            "start_date": project.start_date.isoformat(),
+            "due_date": project.deadline.isoformat(),
+            "budget": "" if project.budget is None else project.budget,
+            "beneficiaries": "" if project.beneficiaries is None else project.beneficiaries,
+            "beneficiary_note": project.beneficiary_note,
+            "version": project.version,
+        }
+    return render(request, "projects/project_edit.html", {"project": project, "values": values})
+
+
+@login_required
+@require_POST
+def outcome_add(request, pk: int):
+    project = selectors.project_get(request.user, pk)
+    try:
+        value = _decimal(request.POST.get("value"), "value", _("数值须为数字"))
+        if value is None:
+            raise ValidationError({"value": _("请填写数值")})
+        services.outcome_add(
+            actor=request.user,
+            project=project,
+            name=request.POST.get("name", "")[:100],
+            value=value,
+            unit=request.POST.get("unit", "")[:16],
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("已添加成效"))
+    return redirect("project_detail", pk=project.pk)
+
+
+@login_required
+def item_new(request):
+    """Add a service item to the approval catalogue."""
+    scope.require(request.user, APPROVAL_MANAGE)
+    values = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            department = _org(request, values.get("department"))
+            message = _("时限和跑动次数须为非负整数")
+            item = approvals.item_create(
+                actor=request.user,
+                name=values.get("name", "")[:100],
+                department=department,
+                statutory_days=_int(values.get("statutory_days"), "statutory_days", message),
+                promised_days=_int(values.get("promised_days"), "promised_days", message),
+                visits=_int(values.get("visits"), "visits", message, required=False) or 0,
+                materials=values.get("materials", "")[:5000],
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("已添加服务事项“%(n)s”") % {"n": item.name})
+            return redirect("case_list")
+    return render(request, "projects/item_new.html", {"values": values})
+
+
+MATTER_GROUP_ROWS = 4
+
+
+@login_required
+def matter_new(request):
+    """A bundled matter (一件事): up to four groups of catalogue items, each 串联 or 并联."""
+    scope.require(request.user, APPROVAL_MANAGE)
+    items = list(ServiceItem.objects.select_related("department"))
+    by_pk = {i.pk: i for i in items}
+    values = request.POST if request.method == "POST" else {}
+    rows = []
+    for n in range(1, MATTER_GROUP_ROWS + 1):
+        chosen = values.getlist(f"items_{n}") if values else []
+        rows.append({"n": n, "mode": values.get(f"mode_{n}", ""), "chosen": chosen})
+    if request.method == "POST":
+        try:
+            owner = _org(request, values.get("owner"))
+            groups = []
+            for row in rows:
+                picked = [by_pk.get(int(c)) if c.isdigit() else None for c in row["chosen"]]
+                if None in picked:
+                    raise ValidationError({"groups": _("所选事项不存在")})
+                if picked or row["mode"]:
+                    groups.append((row["mode"], picked))
+            if not groups:
+                raise ValidationError({"groups": _("请至少设置一组事项")})
+            matter = approvals.matter_create(
+                actor=request.user,
+                name=values.get("name", "")[:100],
+                owner=owner,
+                groups=groups,
+                serial_only=values.get("serial_only") == "1",
+                description=values.get("description", "")[:5000],
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("已添加一件事“%(n)s”") % {"n": matter.name})
+            return redirect("case_list")
+    return render(
+        request,
+        "projects/matter_new.html",
+        {"values": values, "items": items, "rows": rows, "modes": GroupMode.choices},
     )
