@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
@@ -16,9 +17,15 @@ from zuofeng.orgs import scope
 from zuofeng.orgs import selectors as org_selectors
 from zuofeng.orgs.models import Org, Person
 from zuofeng.service import selectors, services
+from zuofeng.service import settings as svc_settings
 from zuofeng.service.choices import Channel, RequestState, Satisfaction, Size, Urgency
 from zuofeng.service.models import Enterprise, Grid, RequestCategory
-from zuofeng.service.permissions import SERVICE_ROUTE, SERVICE_SUBMIT, SERVICE_VIEW
+from zuofeng.service.permissions import (
+    SERVICE_ROUTE,
+    SERVICE_SETTINGS,
+    SERVICE_SUBMIT,
+    SERVICE_VIEW,
+)
 
 router = Router(tags=["service"])
 
@@ -400,3 +407,164 @@ def create_visit(request, payload: VisitIn):
         notes=payload.notes,
     )
     return 201, v
+
+
+# --- settings (the lead office) --------------------------------------------------------------
+
+
+class CategoryOut(Schema):
+    id: int
+    name: str
+    description: str
+    sort_order: int
+    active: bool
+    n_requests: int
+
+
+class CategoryIn(Input):
+    name: str = Field(..., min_length=1, max_length=32)
+    description: str = Field("", max_length=200)
+    sort_order: int | None = Field(None, ge=-9999, le=9999)
+    active: bool = True
+
+
+class SlaRow(Schema):
+    category: str | None = Field(None, description="类别名称；空为默认时限")
+    urgency: Urgency
+    sign_days: int | None = None
+    resolve_days: int | None = None
+    return_days: int | None = None
+    extension_max_days: int | None = None
+
+
+class SlaIn(Input):
+    rows: list[SlaRow] = Field(..., max_length=500)
+
+
+class FrontDeskOut(Schema):
+    unit: str = Field(..., alias="org.code")
+    unit_name: str = Field(..., alias="org.name")
+    is_default: bool
+
+
+class FrontDesksIn(Input):
+    units: list[str] = Field(..., min_length=1, max_length=50)
+    default: str = Field(..., min_length=1, max_length=32)
+
+
+def _category_out(pk: int) -> RequestCategory:
+    return next(c for c in svc_settings.categories_with_use() if c.pk == pk)
+
+
+@router.get(
+    "/service/settings/categories", response=list[CategoryOut], summary="Request categories"
+)
+def list_categories_settings(request):
+    scope.require(request.auth, SERVICE_SETTINGS)
+    return svc_settings.categories_with_use()
+
+
+@router.post("/service/settings/categories", response={201: CategoryOut}, summary="Add a category")
+def create_category(request, payload: CategoryIn):
+    scope.require(request.auth, SERVICE_SETTINGS)
+    with transaction.atomic():
+        c = svc_settings.category_create(
+            actor=request.auth,
+            name=payload.name,
+            description=payload.description,
+            sort_order=payload.sort_order,
+        )
+        if not payload.active:
+            c = svc_settings.category_update(
+                actor=request.auth,
+                category=c,
+                name=c.name,
+                description=c.description,
+                sort_order=c.sort_order,
+                active=False,
+            )
+    return 201, _category_out(c.pk)
+
+
+@router.put(
+    "/service/settings/categories/{category_id}",
+    response=CategoryOut,
+    summary="Rename, reorder, deactivate or reactivate a category",
+)
+def update_category(request, category_id: int, payload: CategoryIn):
+    scope.require(request.auth, SERVICE_SETTINGS)
+    require_id(category_id)
+    category = RequestCategory.objects.filter(pk=category_id).first()
+    if category is None:
+        raise Http404
+    svc_settings.category_update(
+        actor=request.auth,
+        category=category,
+        name=payload.name,
+        description=payload.description,
+        sort_order=payload.sort_order,
+        active=payload.active,
+    )
+    return _category_out(category.pk)
+
+
+def _sla_out():
+    return {
+        "rows": [
+            {
+                "category": row["category"].name if row["category"] else None,
+                "urgency": row["urgency"],
+                **{f: row[f] for f in svc_settings.SLA_FIELDS},
+            }
+            for row in svc_settings.sla_table()
+        ]
+    }
+
+
+class SlaOut(Schema):
+    rows: list[SlaRow]
+
+
+@router.get("/service/settings/sla", response=SlaOut, summary="SLA policies (working days)")
+def get_sla(request):
+    scope.require(request.auth, SERVICE_SETTINGS)
+    return _sla_out()
+
+
+@router.put(
+    "/service/settings/sla",
+    response=SlaOut,
+    summary="Set SLA rows, all or nothing (a category row with every field null is removed)",
+)
+def put_sla(request, payload: SlaIn):
+    scope.require(request.auth, SERVICE_SETTINGS)
+    names = {r.category for r in payload.rows if r.category}
+    found = {c.name: c for c in RequestCategory.objects.filter(name__in=names)}
+    rows = []
+    for r in payload.rows:
+        if r.category and r.category not in found:
+            raise ValidationError({"category": f"未知诉求类别：{r.category}"})
+        row = r.dict()
+        row["category"] = found[r.category] if r.category else None
+        row["urgency"] = str(r.urgency.value if hasattr(r.urgency, "value") else r.urgency)
+        rows.append(row)
+    svc_settings.sla_save(actor=request.auth, rows=rows)
+    return _sla_out()
+
+
+@router.get("/service/settings/front-desks", response=list[FrontDeskOut], summary="Front desks")
+def get_front_desks(request):
+    scope.require(request.auth, SERVICE_SETTINGS)
+    return svc_settings.front_desks()
+
+
+@router.put(
+    "/service/settings/front-desks",
+    response=list[FrontDeskOut],
+    summary="Set which units hold the front-desk role, and the default one",
+)
+def put_front_desks(request, payload: FrontDesksIn):
+    scope.require(request.auth, SERVICE_SETTINGS)
+    units = svc_settings.units_from_codes(payload.units)
+    default = next((u for u in units if u.code == payload.default.strip()), None)
+    return svc_settings.front_desks_set(actor=request.auth, units=units, default=default)

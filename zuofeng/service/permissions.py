@@ -8,6 +8,7 @@ SERVICE_SUBMIT = "service.submit"  # enter enterprises, visits and requests
 SERVICE_ROUTE = "service.route"  # the front desk: accept, assign, approve, redo, close
 SERVICE_HANDLE = "service.handle"  # the lead unit: sign for, return, handle, resolve
 SERVICE_SUPERVISE = "service.supervise"  # 督办 a late request
+SERVICE_SETTINGS = "service.settings"  # categories, SLA policies, front desks: the lead office
 
 R = Role
 VIEW_ROLES = frozenset(
@@ -28,3 +29,4 @@ def register() -> None:
     register_action(SERVICE_ROUTE, ROUTE_ROLES)
     register_action(SERVICE_HANDLE, HANDLE_ROLES)
     register_action(SERVICE_SUPERVISE, SUPERVISE_ROLES)
+    register_action(SERVICE_SETTINGS, [R.LEAD_OFFICE])

@@ -13,6 +13,23 @@ urlpatterns = [
         name="service_transition",
     ),
     path("service/routing/", views.routing, name="service_routing"),
+    path("service/settings/", views.settings_page, name="service_settings"),
+    path(
+        "service/settings/categories/",
+        views.settings_category,
+        name="service_settings_category_new",
+    ),
+    path(
+        "service/settings/categories/<int:pk>/",
+        views.settings_category,
+        name="service_settings_category",
+    ),
+    path("service/settings/sla/", views.settings_sla, name="service_settings_sla"),
+    path(
+        "service/settings/front-desks/",
+        views.settings_front_desks,
+        name="service_settings_front_desks",
+    ),
     path("service/enterprises/", views.enterprise_list, name="service_enterprises"),
     path("service/enterprises/<int:pk>/", views.enterprise_detail, name="service_enterprise"),
     path("service/grids/", views.grid_list, name="service_grids"),

@@ -22,6 +22,7 @@ from zuofeng.core.validators import normalise_credit_code
 from zuofeng.orgs import scope
 from zuofeng.orgs.models import Org
 from zuofeng.service import selectors, services
+from zuofeng.service import settings as svc_settings
 from zuofeng.service.choices import RequestState
 from zuofeng.service.forms import (
     FilterForm,
@@ -33,8 +34,13 @@ from zuofeng.service.forms import (
     VisitForm,
 )
 from zuofeng.service.importers import split_list
-from zuofeng.service.models import Enterprise, GridMember
-from zuofeng.service.permissions import SERVICE_ROUTE, SERVICE_SUBMIT, SERVICE_VIEW
+from zuofeng.service.models import Enterprise, GridMember, RequestCategory
+from zuofeng.service.permissions import (
+    SERVICE_ROUTE,
+    SERVICE_SETTINGS,
+    SERVICE_SUBMIT,
+    SERVICE_VIEW,
+)
 from zuofeng.service.transitions import REQUEST_LOOP
 
 
@@ -388,3 +394,103 @@ def public_rate(request):
         return _track_page(request, form, None, 400)
     messages.success(request, _("感谢您的评价"))
     return _track_page(request, form, r, 200)
+
+
+# --- settings (the lead office) ----------------------------------------------------------------
+
+
+def _settings_page(request, *, sla_rows=None, desk_form=None, status=200):
+    desks = svc_settings.front_desks()
+    rows = sla_rows if sla_rows is not None else svc_settings.sla_table()
+    labels = svc_settings.sla_labels()
+    for row in rows:
+        key = f"{row['category'].pk if row['category'] else 'default'}-{row['urgency']}"
+        row["cells"] = [
+            (f"{key}-{f}", "" if row[f] is None else row[f], *svc_settings.SLA_BOUNDS[f], labels[f])
+            for f in svc_settings.SLA_FIELDS
+        ]
+    default = next((d.org.code for d in desks if d.is_default), "")
+    context = {
+        "categories": svc_settings.categories_with_use(),
+        "sla_rows": rows,
+        "sla_labels": list(labels.values()),
+        "desks": desks,
+        "desk_form": desk_form
+        or {"units": "、".join(d.org.code for d in desks), "default": default},
+    }
+    return render(request, "service/settings.html", context, status=status)
+
+
+@login_required
+def settings_page(request):
+    scope.require(request.user, SERVICE_SETTINGS)
+    return _settings_page(request)
+
+
+@login_required
+@require_POST
+def settings_category(request, pk=None):
+    scope.require(request.user, SERVICE_SETTINGS)
+    p = request.POST
+    try:
+        if pk is None:
+            c = svc_settings.category_create(
+                actor=request.user,
+                name=p.get("name", ""),
+                description=p.get("description", ""),
+                sort_order=p.get("sort_order") or None,
+            )
+            messages.success(request, _("已新增诉求类别：%(name)s") % {"name": c.name})
+        else:
+            category = RequestCategory.objects.filter(pk=pk).first()
+            if category is None:
+                raise Http404
+            c = svc_settings.category_update(
+                actor=request.user,
+                category=category,
+                name=p.get("name", ""),
+                description=p.get("description", ""),
+                sort_order=p.get("sort_order", ""),
+                active=p.get("active") == "1",
+            )
+            messages.success(request, _("已保存诉求类别：%(name)s") % {"name": c.name})
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return _settings_page(request, status=400)
+    return redirect("service_settings")
+
+
+@login_required
+@require_POST
+def settings_sla(request):
+    scope.require(request.user, SERVICE_SETTINGS)
+    table = svc_settings.sla_table()
+    rows = []
+    for row in table:
+        key = f"{row['category'].pk if row['category'] else 'default'}-{row['urgency']}"
+        values = {f: request.POST.get(f"{key}-{f}", "") for f in svc_settings.SLA_FIELDS}
+        rows.append({"category": row["category"], "urgency": row["urgency"], **values})
+        row.update(values)  # shown back as typed when the input is refused
+    try:
+        n = svc_settings.sla_save(actor=request.user, rows=rows)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return _settings_page(request, sla_rows=table, status=400)
+    messages.success(request, _("已保存办理时限，%(n)d项有变化") % {"n": n})
+    return redirect("service_settings")
+
+
+@login_required
+@require_POST
+def settings_front_desks(request):
+    scope.require(request.user, SERVICE_SETTINGS)
+    form = {"units": request.POST.get("units", ""), "default": request.POST.get("default", "")}
+    try:
+        units = svc_settings.units_from_codes(split_list(form["units"]))
+        default = next((u for u in units if u.code == form["default"].strip()), None)
+        svc_settings.front_desks_set(actor=request.user, units=units, default=default)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return _settings_page(request, desk_form=form, status=400)
+    messages.success(request, _("已保存受理窗口"))
+    return redirect("service_settings")
