@@ -441,3 +441,82 @@ def test_item_and_matter_api(api, district, items):
     assert api("other", "post", "/matters", **{**body, "name": "五"}).status_code == 404
     assert Matter.objects.count() == 1 and audits("approval.matter") == 1
     assert ServiceItem.objects.count() == 4 and audits("approval.item") == 4  # 3 + 1
+
+
+# --- on a phone -------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_edit_and_create_forms_on_a_phone(browser, artifacts, live_server):
+    from zuofeng.core.tests.browser import VENDOR
+    from zuofeng.orgs.tests.factories import build_small_district, make_user
+    from zuofeng.projects.models import ProjectKind
+
+    assert VENDOR.exists(), "static assets missing: run `make assets`"
+    d = build_small_district()
+    make_user("unit", ("unit_admin", d.town))
+    p = services.project_create(
+        actor=None,
+        kind=ProjectKind.objects.get(name="民生实事项目"),
+        title="东关村道硬化",
+        owner=d.v1,
+        start_date=D(2025, 3, 1),
+        due_date=D(2025, 9, 30),
+    )
+    approvals.item_create(
+        actor=None, name="施工许可", department=d.town, statutory_days=10, promised_days=3
+    )
+    seen = browser.run(lambda chromium: phone_walk(chromium, live_server.url, artifacts, p.pk))
+    assert seen == []
+    p.refresh_from_db()
+    assert (p.title, p.leader, p.version) == ("东关村道路硬化提升", "王五", 2)
+    pairing = Pairing.objects.get()
+    assert (pairing.unit.code, pairing.village.code) == ("T", "T2")
+
+
+def phone_walk(chromium, base: str, shots, pk: int) -> list[str]:
+    from zuofeng.orgs.tests.factories import PASSWORD
+
+    failures: list[str] = []
+    context = chromium.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.on("response", lambda r: r.status >= 500 and failures.append(f"{r.url} {r.status}"))
+
+    def fits(name: str) -> None:
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 400:
+            failures.append(f"{name} is {width}px wide on a 390px screen")
+        page.screenshot(path=str(shots / f"projects-{name}-phone.png"), full_page=True)
+
+    try:
+        page.goto(f"{base}/accounts/login/")
+        page.get_by_label("用户名").fill("unit")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/projects/{pk}/")
+        page.get_by_role("button", name="修改项目").click()
+        page.wait_for_url(f"**/projects/{pk}/edit/")
+        fits("edit")
+        page.get_by_label("项目名称").fill("东关村道路硬化提升")
+        page.get_by_label("牵头领导").fill("王五")
+        page.get_by_role("button", name="保存").click()
+        page.wait_for_url(f"**/projects/{pk}/")
+        assert "项目已修改" in page.content()
+        page.goto(f"{base}/pairings/")
+        page.get_by_role("button", name="新增结对").click()
+        page.wait_for_url("**/pairings/new/")
+        page.get_by_label("结对单位编码").fill("T")
+        page.get_by_label("结对村社编码").fill("T2")
+        page.get_by_label("开始日期").fill("2025-03-01")
+        page.get_by_role("button", name="保存").click()
+        page.wait_for_url("**/pairings/*/")
+        assert "已建立结对" in page.content()
+        page.goto(f"{base}/approvals/matters/new/")
+        fits("matter")
+    finally:
+        context.close()
+    return failures
