@@ -346,6 +346,12 @@ def project_update(
     before = _edit_snapshot(project)
     if owner is not None and owner.pk != project.owner_id:
         authorize(actor, owner, PROJECT_MANAGE)
+        parent = project.parent
+        if parent is not None and not owner.path.startswith(parent.owner.path):
+            raise ValidationError({"owner": _("子项目的责任单位须在上级项目责任单位范围内")})
+        pairing = project.pairing
+        if pairing is not None and not owner.path.startswith(pairing.unit.path):
+            raise ValidationError({"owner": _("结对关系不属于责任单位")})
         project.owner = owner
     if title is not None:
         project.title = title.strip()

@@ -520,3 +520,24 @@ def phone_walk(chromium, base: str, shots, pk: int) -> list[str]:
     finally:
         context.close()
     return failures
+
+
+def test_edit_keeps_a_paired_project_under_its_pairing_unit(district, kinds, users):
+    pairing = services.pairing_create(
+        actor=None, unit=district.town, village=district.v1, start_date=D(2025, 3, 1)
+    )
+    p = services.project_create(
+        actor=None,
+        kind=kinds["民生实事项目"],
+        title="结对项目",
+        owner=district.v1,
+        pairing=pairing,
+        start_date=D(2025, 3, 1),
+        due_date=D(2025, 9, 30),
+    )
+    lead = users["lead"]
+    with pytest.raises(Exception, match="结对关系不属于责任单位"):
+        services.project_update(actor=lead, project=p, owner=district.w1)
+    services.project_update(actor=lead, project=p, owner=district.v2)
+    p.refresh_from_db()
+    assert p.owner == district.v2 and audits("project.update") == 1
