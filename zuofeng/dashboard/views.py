@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -61,12 +60,6 @@ def resolve_period(request) -> periods.Choice:
     except periods.PeriodError as exc:
         messages.error(request, str(exc))
         return periods.default(today)
-
-
-def _number(value):
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
 
 
 def _tile(indicator, value, before, key: str) -> dict:
@@ -165,7 +158,7 @@ def dashboard(request):
         raise Http404
     bar = sorted(
         (
-            (child.short_name or child.name, child.code, _number(v))
+            (child.short_name or child.name, child.code, selectors.plain(v))
             for child, v in selectors.by_child(org, bar_key, period)
         ),
         key=lambda row: (row[2] is None, -(row[2] or 0)),
@@ -176,7 +169,7 @@ def dashboard(request):
         "series": [
             {
                 "name": registry[k].label,
-                "data": [_number(v) for _m, v in selectors.by_month(org, k, period)],
+                "data": [selectors.plain(v) for _m, v in selectors.by_month(org, k, period)],
             }
             for k in headlines.trend_keys()
         ],

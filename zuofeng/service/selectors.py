@@ -3,17 +3,13 @@ overdue list for the dashboard."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from zuofeng.core.indicators import Period
 from zuofeng.core.loops import events_for
 from zuofeng.orgs import scope
-from zuofeng.orgs.models import Org, subtree_q
-from zuofeng.service.choices import OPEN_STATES, STATE_ORDER, RequestState
+from zuofeng.service.choices import OPEN_STATES, RequestState
 from zuofeng.service.models import Enterprise, Grid, ServiceRequest, Visit
 from zuofeng.service.permissions import SERVICE_HANDLE, SERVICE_ROUTE, SERVICE_VIEW
 from zuofeng.service.transitions import REQUEST_LOOP, WHERE
@@ -134,37 +130,4 @@ def grids_visible_to(user) -> QuerySet[Grid]:
 def visits_visible_to(user) -> QuerySet[Visit]:
     return Visit.objects.within(scope.paths_for(user, SERVICE_VIEW)).select_related(
         "enterprise", "unit"
-    )
-
-
-# --- for the dashboard ----------------------------------------------------------------------
-
-
-def funnel(scope_org: Org, period: Period) -> list[tuple[str, int]]:
-    """Requests submitted in the period and held in the scope's subtree, by current state, in
-    loop order (every state listed, zeros included); one grouped query."""
-    counts = dict(
-        ServiceRequest.objects.filter(
-            subtree_q(scope_org.path, "unit__path"),
-            submitted_date__gte=period.start,
-            submitted_date__lte=period.end,
-        )
-        .values("state")
-        .annotate(n=Count("pk"))
-        .values_list("state", "n")
-    )
-    return [(str(RequestState(s).label), counts.get(s, 0)) for s in STATE_ORDER]
-
-
-def overdue(scope_org: Org, today: dt.date | None = None, limit: int = 20) -> list[ServiceRequest]:
-    """Open requests in the scope's subtree past their deadline, most overdue first."""
-    today = today or timezone.localdate()
-    return list(
-        ServiceRequest.objects.filter(
-            subtree_q(scope_org.path, "unit__path"),
-            state__in=list(OPEN_STATES),
-            deadline__lt=today,
-        )
-        .select_related(*LIST_RELATED)
-        .order_by("deadline", "id")[:limit]
     )

@@ -109,20 +109,25 @@ def test_by_child_in_one_query(svc, data, django_assert_num_queries):
     assert rows == {svc.d.town.path: 4, svc.d.town2.path: 1}
 
 
-def test_funnel_and_overdue(svc, data):
-    from zuofeng.service.selectors import funnel, overdue
+def test_dashboard_panel_funnel_warnings_and_overdue(svc, data):
+    """The requests panel of the dashboard: how far the period's requests got (cumulative, in
+    loop order), the warning colours of the open ones and the red ones listed."""
+    from zuofeng.core.models import Warning
+    from zuofeng.dashboard import panels
 
-    assert dict(funnel(svc.d.root, P)) == {
-        "已提交": 0,
-        "已受理": 0,
-        "已交办": 1,
-        "已签收": 0,
-        "办理中": 0,
-        "已办结": 1,
-        "已评价": 3,
-        "已关闭": 0,
-    }
+    (panel,) = [p for p in panels.panels() if p.key == "requests"]
+    assert panel.funnel(svc.d.root, P) == [
+        ("已提交", 5),
+        ("已受理", 5),
+        ("已交办", 5),
+        ("已签收", 4),
+        ("办理中", 4),
+        ("已办结", 4),
+        ("已评价", 3),
+        ("已关闭", 0),
+    ]
     r4 = data[3]
-    assert [r.pk for r in overdue(svc.d.root, dt.date(2025, 7, 1), 10)] == [r4.pk]
-    assert overdue(svc.d.town, dt.date(2025, 7, 1), 10) == []
-    assert ServiceRequest.objects.count() == 5
+    ServiceRequest.objects.filter(pk=r4.pk).update(warning=Warning.RED)
+    assert [r.pk for r in panel.overdue(svc.d.root)] == [r4.pk]
+    assert panel.overdue(svc.d.town) == []
+    assert panel.warnings(svc.d.root)[0] == ("red", "红灯", 1)
