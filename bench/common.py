@@ -80,13 +80,13 @@ def sqlite_database(folder, name: str, *, demo: bool = False) -> None:
 
 
 def captured(fn) -> list[tuple[str, list]]:
-    """The SELECT statements `fn` runs, with their parameters: the floor to replay."""
+    """The reads (SELECT, WITH) `fn` runs, with their parameters: the floor to replay."""
     from django.db import connection
 
     statements: list[tuple[str, list]] = []
 
     def spy(execute, sql, params, many, context):
-        if sql.lstrip().upper().startswith("SELECT"):
+        if sql.lstrip().upper().startswith(("SELECT", "WITH")):  # every read
             statements.append((sql, list(params or [])))
         return execute(sql, params, many, context)
 

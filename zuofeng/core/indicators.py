@@ -9,13 +9,17 @@ behind it for drill-down. Apps register theirs in `indicators.py`; `registry()` 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Substr
+
+from zuofeng.core import statements
 
 Number = int | float | Decimal | None
 NO_FILTERS: Mapping[str, str] = MappingProxyType({})
@@ -56,6 +60,10 @@ class Indicator:
     path_field: str
     filters: Mapping[str, FilterFn] = field(default_factory=dict)
     description: str = ""
+    # The date column whose range is the whole of the period filter, when there is one: the
+    # records of a month are then exactly the period's records dated in that month, and a
+    # monthly series is one query grouped by month instead of one query per month.
+    month_field: str = ""
 
     def base(self, period: Period) -> QuerySet:
         raise NotImplementedError
@@ -85,7 +93,16 @@ class Indicator:
     def value(
         self, scope_path: str, period: Period, filters: Mapping[str, str] = NO_FILTERS
     ) -> Number:
-        return self.records(scope_path, period, filters).aggregate(**self.aggregation())["v"]
+        aggregation = self.aggregation()
+        # A count without filters runs as a prepared statement (zuofeng.core.statements);
+        # filters look names up and sums need the ORM's converters: those take the ORM path.
+        if not filters and isinstance(aggregation["v"], Count):
+            prepared = statements.statement(
+                self, self.records, aggregation, Period, len(scope_path)
+            )
+            if prepared is not None:
+                return prepared.run(*_range(scope_path), period.start, period.end)
+        return self.records(scope_path, period, filters).aggregate(**aggregation)["v"]
 
     def by_child(
         self, scope_path: str, width: int, period: Period, filters: Mapping[str, str] = NO_FILTERS
@@ -99,6 +116,26 @@ class Indicator:
             .values_list("_p", "v")
         )
         return dict(rows)
+
+    def by_month(
+        self, scope_path: str, period: Period, filters: Mapping[str, str] = NO_FILTERS
+    ) -> list[tuple[Period, Number]]:
+        """The value for each calendar month of the period (each month cut to the period).
+        Grouped by month in one query where that is exact — counts and sums of records dated by
+        `month_field` — and one value query per month otherwise (distinct counts, rates)."""
+        spans = months(period)
+        if not self.month_field or not self.groups_by_month:
+            return [(m, self.value(scope_path, m, filters)) for m in spans]
+        rows = dict(
+            self.records(scope_path, period, filters)
+            .annotate(_m=month_key(self.month_field))
+            .values("_m")
+            .annotate(**self.aggregation())
+            .values_list("_m", "v")
+        )
+        return [(m, rows.get(f"{m.start:%Y-%m}") or 0) for m in spans]
+
+    groups_by_month = True  # a count or a sum adds up over months; a distinct count does not
 
 
 @dataclass(frozen=True)
@@ -116,6 +153,7 @@ class DistinctCountIndicator(CountIndicator):
     """How many distinct values of a field among the records (e.g. people who did X)."""
 
     distinct_field: str = "pk"
+    groups_by_month = False
 
     def aggregation(self) -> dict:
         return {"v": Count(self.distinct_field, distinct=True)}
@@ -151,10 +189,10 @@ class RatioIndicator:
         return self.denominator.filters
 
     def value(self, scope_path, period, filters: Mapping[str, str] = NO_FILTERS) -> Number:
-        den = self.denominator.value(scope_path, period, filters)
+        den = cached(self.denominator, scope_path, period, filters)
         if not den:
             return None
-        return round(self.numerator.value(scope_path, period, filters) / den, 4)
+        return round(cached(self.numerator, scope_path, period, filters) / den, 4)
 
     def by_child(
         self, scope_path, width, period, filters: Mapping[str, str] = NO_FILTERS
@@ -168,6 +206,34 @@ class RatioIndicator:
 
 
 _REGISTRY: dict[str, Indicator | RatioIndicator] = {}
+_DISCOVERED = False
+_MEMO: ContextVar[dict | None] = ContextVar("indicator_memo", default=None)
+
+
+@contextmanager
+def memo() -> Iterator[None]:
+    """Within the block, each indicator is computed once per (scope, period, filters): a rate
+    whose numerator or denominator is also shown on its own reuses that figure. Nested blocks
+    share the outermost memo; nothing outlives the block, so an edit is never hidden."""
+    if _MEMO.get() is not None:
+        yield
+        return
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def cached(indicator, scope_path: str, period: Period, filters: Mapping[str, str]) -> Number:
+    """`indicator.value(...)`, through the memo of the enclosing `memo()` block if any."""
+    cache = _MEMO.get()
+    if cache is None:
+        return indicator.value(scope_path, period, filters)
+    key = (id(indicator), scope_path, period, frozenset(filters.items()))
+    if key not in cache:
+        cache[key] = indicator.value(scope_path, period, filters)
+    return cache[key]
 
 
 def register(*indicators) -> None:
@@ -178,9 +244,12 @@ def register(*indicators) -> None:
 
 
 def registry() -> dict[str, Indicator | RatioIndicator]:
-    from django.utils.module_loading import autodiscover_modules
+    global _DISCOVERED
+    if not _DISCOVERED:  # the installed apps are fixed for the life of the process
+        from django.utils.module_loading import autodiscover_modules
 
-    autodiscover_modules("indicators")
+        autodiscover_modules("indicators")
+        _DISCOVERED = True
     return dict(sorted(_REGISTRY.items()))
 
 
@@ -229,3 +298,14 @@ def month_key(field: str):
 def month_start(key: str) -> dt.date:
     """'2025-03' → 2025-03-01."""
     return dt.date(int(key[:4]), int(key[5:7]), 1)
+
+
+def months(period: Period) -> list[Period]:
+    """The calendar months the period touches, each cut to the period."""
+    out = []
+    start = period.start
+    while start <= period.end:
+        following = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+        out.append(Period(start, min(period.end, following - dt.timedelta(days=1))))
+        start = following
+    return out

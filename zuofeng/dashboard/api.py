@@ -14,7 +14,6 @@ from zuofeng.core.api import Input, Pagination
 from zuofeng.dashboard import selectors, services
 from zuofeng.dashboard.briefing import BriefingError
 from zuofeng.dashboard.permissions import BRIEFING_MAKE, DASHBOARD_VIEW
-from zuofeng.dashboard.views import DOCX, RecordRows, resolve_scope
 
 router = Router(tags=["indicators"])
 
@@ -47,7 +46,7 @@ class RecordOut(Schema):
 
 
 def _window(request, q: Window, action: str = DASHBOARD_VIEW):
-    org, _crumbs = resolve_scope(request.user, q.scope or None, action)
+    org, _crumbs = selectors.resolve_scope(request.user, q.scope or None, action)
     try:
         period = reg.Period(q.start, q.end)
         filters = selectors.parse_filters(q.filter)
@@ -129,7 +128,7 @@ def indicator_records(request, key: str, q: Query[Window]):
         qs = indicator.records(org.path, period, filters)
     except reg.IndicatorError as exc:
         raise _invalid(exc) from exc
-    return RecordRows(indicator, qs)
+    return selectors.RecordRows(indicator, qs)
 
 
 class BriefingIn(Input):
@@ -144,7 +143,7 @@ class BriefingIn(Input):
 @router.post("/briefings")
 def briefing_make(request, payload: BriefingIn):
     """Generate a briefing; the answer is the Word document."""
-    org, _crumbs = resolve_scope(request.user, payload.scope or None, BRIEFING_MAKE)
+    org, _crumbs = selectors.resolve_scope(request.user, payload.scope or None, BRIEFING_MAKE)
     try:
         period = reg.Period(payload.start, payload.end)
         content, number = services.briefing_make(
@@ -159,7 +158,7 @@ def briefing_make(request, payload: BriefingIn):
         raise ValidationError({"to": [str(exc)]}) from exc
     except BriefingError as exc:
         raise ValidationError({"template": exc.problems}) from exc
-    response = HttpResponse(content, content_type=DOCX)
+    response = HttpResponse(content, content_type=selectors.DOCX)
     response["Content-Disposition"] = content_disposition_header(
         True, f"briefing-{org.code}-{number}.docx"
     )

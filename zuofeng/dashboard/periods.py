@@ -49,17 +49,6 @@ def same_length_before(period: Period) -> Period:
     return Period(end - dt.timedelta(days=days), end)
 
 
-def months(period: Period) -> list[Period]:
-    """The calendar months the period touches, each cut to the period."""
-    out = []
-    day = dt.date(period.start.year, period.start.month, 1)
-    while day <= period.end:
-        end = _month_end(day.year, day.month)
-        out.append(Period(max(day, period.start), min(end, period.end)))
-        day = end + dt.timedelta(days=1)
-    return out
-
-
 def _int(value: str, field: str) -> int:
     try:
         return int(value)

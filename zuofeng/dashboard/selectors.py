@@ -6,9 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.http import Http404
+
 from zuofeng.core import indicators as reg
 from zuofeng.core.routers import reading_replica
+from zuofeng.dashboard.permissions import DASHBOARD_VIEW
+from zuofeng.orgs import scope as scopes
 from zuofeng.orgs.models import SEGMENT, Org
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @dataclass(frozen=True)
@@ -32,17 +38,11 @@ def figures(
     if unknown:
         raise reg.IndicatorError(f"unknown indicator: {', '.join(unknown)}")
     out = []
-    with reading_replica():
+    with reading_replica(), reg.memo():
         for key in keys or list(registry):
             indicator = registry[key]
-            out.append(
-                Figure(
-                    key,
-                    indicator.label,
-                    indicator.unit,
-                    indicator.value(scope.path, period, filters or {}),
-                )
-            )
+            value = reg.cached(indicator, scope.path, period, filters or {})
+            out.append(Figure(key, indicator.label, indicator.unit, value))
     return out
 
 
@@ -62,14 +62,14 @@ def by_child(
 def by_month(
     scope: Org, key: str, period: reg.Period, filters: Mapping[str, str] | None = None
 ) -> list[tuple[reg.Period, reg.Number]]:
-    """One indicator for each calendar month of the period (each month cut to the period).
-    One value query per month: exact for every kind of indicator, distinct counts and rates
-    included, which a GROUP BY over months could not promise."""
-    from zuofeng.dashboard.periods import months
-
+    """One indicator for each calendar month of the period (each month cut to the period):
+    one grouped query where the indicator says that is exact, a value query per month else."""
     indicator = reg.get(key)
+    filters = filters or {}
     with reading_replica():
-        return [(m, indicator.value(scope.path, m, filters or {})) for m in months(period)]
+        if hasattr(indicator, "by_month"):
+            return indicator.by_month(scope.path, period, filters)
+        return [(m, indicator.value(scope.path, m, filters)) for m in reg.months(period)]
 
 
 @dataclass(frozen=True)
@@ -155,3 +155,59 @@ def parse_filters(items: list[str]) -> dict[str, str]:
             raise reg.IndicatorError(f"a filter must be name=value, got {item!r}")
         filters[name.strip()] = value.strip()
     return filters
+
+
+def resolve_scope(user, code: str | None, action: str = DASHBOARD_VIEW) -> tuple[Org, list[Org]]:
+    """The org the user asked for (its code) or their first scope root; out of scope is 404.
+    Returns the org and the breadcrumb from the user's scope root down to it."""
+    roots = scopes.require(user, action)
+    if code:
+        org = Org.objects.filter(code=code).select_related("kind").first()
+        if org is None or not any(org.path.startswith(r) for r in roots):
+            raise Http404
+    else:
+        org = Org.objects.filter(path=roots[0]).select_related("kind").first()
+    root = next(r for r in roots if org.path.startswith(r))
+    chain = [org.path[:i] for i in range(len(root), len(org.path) + 1, SEGMENT)]
+    crumbs = list(Org.objects.filter(path__in=chain).order_by("path"))
+    return org, crumbs
+
+
+def record_row(obj, org_field: str | None):
+    unit = obj if org_field is None else getattr(obj, org_field, None)
+    url = obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else ""
+    return str(obj), (unit.name if unit is not None else ""), url
+
+
+class RecordRows:
+    """The records behind an indicator as rows (text, unit, link), newest first, read a slice
+    at a time: a page or an export never loads the whole set."""
+
+    def __init__(self, indicator, qs):
+        path_field = getattr(indicator, "path_field", None) or getattr(
+            indicator.denominator, "path_field", "path"
+        )
+        self.org_field = None if path_field == "path" else path_field.rsplit("__", 1)[0]
+        if self.org_field:
+            qs = qs.select_related(self.org_field)
+        self.qs = qs.order_by("-pk")
+        self.model = self.qs.model
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def _row(self, obj) -> dict:
+        text, unit, url = record_row(obj, self.org_field)
+        return {"id": obj.pk, "text": text, "unit": unit, "url": url}
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._row(o) for o in self.qs[index]]
+        return self._row(self.qs[index])
+
+    def iterate(self, limit: int):
+        for obj in self.qs[:limit].iterator(chunk_size=2000):
+            yield self._row(obj)

@@ -22,9 +22,9 @@ from zuofeng.dashboard import briefing as briefing_rules
 from zuofeng.dashboard import headlines, panels, periods, selectors, services
 from zuofeng.dashboard.briefing import BriefingError
 from zuofeng.dashboard.models import BriefingTemplate
-from zuofeng.dashboard.permissions import BRIEFING_MAKE, BRIEFING_TEMPLATE_MANAGE, DASHBOARD_VIEW
+from zuofeng.dashboard.permissions import BRIEFING_MAKE, BRIEFING_TEMPLATE_MANAGE
 from zuofeng.orgs import scope
-from zuofeng.orgs.models import SEGMENT, Org
+from zuofeng.orgs.models import Org
 
 DRILL_PAGE = 50
 DRILL_EXPORT_MAX = 100_000
@@ -35,22 +35,6 @@ PERIOD_KINDS = (
     ("campaign", _l("专项")),
     ("custom", _l("自定义")),
 )
-
-
-def resolve_scope(user, code: str | None, action: str = DASHBOARD_VIEW) -> tuple[Org, list[Org]]:
-    """The org the user asked for (its code) or their first scope root; out of scope is 404.
-    Returns the org and the breadcrumb from the user's scope root down to it."""
-    roots = scope.require(user, action)
-    if code:
-        org = Org.objects.filter(code=code).select_related("kind").first()
-        if org is None or not any(org.path.startswith(r) for r in roots):
-            raise Http404
-    else:
-        org = Org.objects.filter(path=roots[0]).select_related("kind").first()
-    root = next(r for r in roots if org.path.startswith(r))
-    chain = [org.path[:i] for i in range(len(root), len(org.path) + 1, SEGMENT)]
-    crumbs = list(Org.objects.filter(path__in=chain).order_by("path"))
-    return org, crumbs
 
 
 def resolve_period(request) -> periods.Choice:
@@ -130,7 +114,7 @@ def _heatmap(org: Org, period: reg.Period):
 
 
 def _overdue_row(record, path_field: str) -> dict:
-    text, unit, url = _record_row(record, path_field.rsplit("__", 1)[0])
+    text, unit, url = selectors.record_row(record, path_field.rsplit("__", 1)[0])
     return {
         "text": text,
         "unit": unit,
@@ -142,7 +126,7 @@ def _overdue_row(record, path_field: str) -> dict:
 
 @login_required
 def dashboard(request):
-    org, crumbs = resolve_scope(request.user, request.GET.get("scope"))
+    org, crumbs = selectors.resolve_scope(request.user, request.GET.get("scope"))
     choice = resolve_period(request)
     period, previous = choice.period, choice.previous
     registry = reg.registry()
@@ -163,7 +147,7 @@ def dashboard(request):
         ),
         key=lambda row: (row[2] is None, -(row[2] or 0)),
     )
-    months = periods.months(period)
+    months = reg.months(period)
     trend = {
         "months": [m.start.strftime("%Y-%m") for m in months],
         "series": [
@@ -223,50 +207,10 @@ def _filters(request) -> dict[str, str]:
     return {k[2:]: v for k, v in request.GET.items() if k.startswith("f.") and v}
 
 
-def _record_row(obj, org_field: str | None):
-    unit = obj if org_field is None else getattr(obj, org_field, None)
-    url = obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else ""
-    return str(obj), (unit.name if unit is not None else ""), url
-
-
-class RecordRows:
-    """The records behind an indicator as rows (text, unit, link), newest first, read a slice
-    at a time: a page or an export never loads the whole set."""
-
-    def __init__(self, indicator, qs):
-        path_field = getattr(indicator, "path_field", None) or getattr(
-            indicator.denominator, "path_field", "path"
-        )
-        self.org_field = None if path_field == "path" else path_field.rsplit("__", 1)[0]
-        if self.org_field:
-            qs = qs.select_related(self.org_field)
-        self.qs = qs.order_by("-pk")
-        self.model = self.qs.model
-
-    def count(self) -> int:
-        return self.qs.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def _row(self, obj) -> dict:
-        text, unit, url = _record_row(obj, self.org_field)
-        return {"id": obj.pk, "text": text, "unit": unit, "url": url}
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self._row(o) for o in self.qs[index]]
-        return self._row(self.qs[index])
-
-    def iterate(self, limit: int):
-        for obj in self.qs[:limit].iterator(chunk_size=2000):
-            yield self._row(obj)
-
-
 @login_required
 def records(request, key: str):
     """The records behind a figure, with the same scope, period and filters; exportable."""
-    org, crumbs = resolve_scope(request.user, request.GET.get("scope"))
+    org, crumbs = selectors.resolve_scope(request.user, request.GET.get("scope"))
     choice = resolve_period(request)
     try:
         indicator = reg.get(key)
@@ -276,7 +220,7 @@ def records(request, key: str):
     except reg.IndicatorError as exc:
         messages.error(request, str(exc))
         raise Http404 from exc
-    rows = RecordRows(indicator, qs)
+    rows = selectors.RecordRows(indicator, qs)
     model = rows.model
     if request.GET.get("format") == "xlsx":
         out = io.BytesIO()
@@ -325,7 +269,7 @@ def records(request, key: str):
 @login_required
 def export_table(request):
     """The headline indicators as xlsx: for the scope (table=scope) or its children (children)."""
-    org, _crumbs = resolve_scope(request.user, request.GET.get("scope"))
+    org, _crumbs = selectors.resolve_scope(request.user, request.GET.get("scope"))
     choice = resolve_period(request)
     keys = headlines.keys()
     if request.GET.get("table") == "children":
@@ -341,11 +285,8 @@ def export_table(request):
     return response
 
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
 def _docx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=DOCX)
+    response = HttpResponse(content, content_type=selectors.DOCX)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
@@ -353,7 +294,7 @@ def _docx_response(content: bytes, filename: str) -> HttpResponse:
 @login_required
 def briefing(request):
     """Generate a briefing for a scope and period; upload and manage the office's templates."""
-    org, crumbs = resolve_scope(request.user, request.GET.get("scope"), BRIEFING_MAKE)
+    org, crumbs = selectors.resolve_scope(request.user, request.GET.get("scope"), BRIEFING_MAKE)
     choice = resolve_period(request)
     can_manage = scope.can(request.user, BRIEFING_TEMPLATE_MANAGE)
     status = 200

@@ -69,6 +69,7 @@ found = CountIndicator(
     PATH,
     FILTERS,
     "发现日期在统计期内的问题",
+    month_field="found_date",
     records_fn=_found,
 )
 closed = CountIndicator(
@@ -78,6 +79,7 @@ closed = CountIndicator(
     PATH,
     FILTERS,
     "销号日期在统计期内的问题",
+    month_field="closed_date",
     records_fn=_closed,
 )
 open_ = CountIndicator(
@@ -124,6 +126,7 @@ inspections = DistinctCountIndicator(
     "targets__path",
     {"campaign": lookup_filter(Campaign, "campaign", "campaign")},
     "检查日期在统计期内、检查对象在范围内的正风肃纪检查",
+    month_field="date",
     records_fn=lambda p: Inspection.objects.filter(date__gte=p.start, date__lte=p.end),
     distinct_field="pk",
 )
@@ -188,6 +191,7 @@ register(
         "issuer__path",
         {"campaign": lookup_filter(Campaign, "campaign", "campaign")},
         "统计期内印发的通报（含上级组织印发的通报）",
+        month_field="date",
         records_fn=lambda p: Circular.objects.filter(date__gte=p.start, date__lte=p.end),
     ),
     inspections,

@@ -53,6 +53,7 @@ received = CountIndicator(
     PATH,
     FILTERS,
     "提出日期在统计期内的诉求",
+    month_field="submitted_date",
     records_fn=_received,
 )
 resolved = CountIndicator(
@@ -62,6 +63,7 @@ resolved = CountIndicator(
     PATH,
     FILTERS,
     "办结日期在统计期内的诉求（企业和群众）",
+    month_field="resolved_date",
     records_fn=_resolved,
 )
 enterprise_resolved = CountIndicator(
@@ -71,6 +73,7 @@ enterprise_resolved = CountIndicator(
     PATH,
     FILTERS,
     "办结日期在统计期内的企业诉求",
+    month_field="resolved_date",
     records_fn=lambda p: _resolved(p).filter(kind=Kind.ENTERPRISE),
 )
 citizen_resolved = CountIndicator(
@@ -80,6 +83,7 @@ citizen_resolved = CountIndicator(
     PATH,
     FILTERS,
     "办结日期在统计期内的群众诉求",
+    month_field="resolved_date",
     records_fn=lambda p: _resolved(p).filter(kind=Kind.CITIZEN),
 )
 resolved_with_deadline = CountIndicator(
@@ -202,6 +206,7 @@ register(
         "unit__path",
         {},
         "走访日期在统计期内、走访单位在范围内的走访",
+        month_field="date",
         records_fn=_visits,
     ),
     DistinctCountIndicator(

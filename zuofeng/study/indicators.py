@@ -4,7 +4,6 @@ and by kind group (filter `group`, e.g. 四学联动)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -102,6 +101,7 @@ sessions = ActivityCount(
     PATH,
     FILTERS,
     "活动日期在统计期内、类别为“学习”的活动",
+    month_field="date",
     records_fn=lambda p: _activities(p, Category.STUDY),
 )
 study_person_times = ActivitySum(
@@ -111,6 +111,7 @@ study_person_times = ActivitySum(
     PATH,
     FILTERS,
     "统计期内学习活动的实到人次（按名单签到的计到会人员，按人数登记的计实到人数）",
+    month_field="date",
     records_fn=lambda p: _activities(p, Category.STUDY),
     sum_field="present_count",
 )
@@ -121,6 +122,7 @@ covered = DistinctCountIndicator(
     PATH,
     FILTERS,
     "统计期内至少开展一次学习活动的组织",
+    month_field="date",
     records_fn=lambda p: _activities(p, Category.STUDY),
     distinct_field="org",
 )
@@ -171,31 +173,24 @@ class CadenceCompliance:
     filters: Mapping[str, FilterFn] = field(default_factory=lambda: {"kind": FILTERS["kind"]})
     path_field: str = "path"  # its records are orgs (drill-down)
 
-    def _evaluate(self, scope_path, period, filters, detail: bool = False):
+    def _kind(self, filters):
         unknown = set(filters) - {"kind"}
         if unknown:
             raise IndicatorError(f"{self.key} does not accept the filter {unknown.pop()!r}")
-        kind = kind_named(filters["kind"]) if "kind" in filters else None
-        return cadence.evaluate(scope_path, period, kind, detail=detail)
+        return kind_named(filters["kind"]) if "kind" in filters else None
 
     def value(self, scope_path, period, filters: Mapping[str, str] = NO_FILTERS):
-        results = self._evaluate(scope_path, period, filters)
-        if not results:
-            return None
-        return round(sum(1 for r in results if r.met) / len(results), 4)
+        found = cadence.met_by_prefix(scope_path, period, len(scope_path), self._kind(filters))
+        met, total = found.get(scope_path, (0, 0))
+        return round(met / total, 4) if total else None
 
     def by_child(self, scope_path, width, period, filters: Mapping[str, str] = NO_FILTERS):
-        met: dict[str, int] = defaultdict(int)
-        total: dict[str, int] = defaultdict(int)
-        for r in self._evaluate(scope_path, period, filters):
-            if len(r.path) < width:
-                continue
-            total[r.path[:width]] += 1
-            met[r.path[:width]] += r.met
-        return {p: round(met[p] / n, 4) for p, n in total.items()}
+        found = cadence.met_by_prefix(scope_path, period, width, self._kind(filters))
+        return {p: round(met / total, 4) for p, (met, total) in found.items() if total}
 
     def records(self, scope_path, period, filters: Mapping[str, str] = NO_FILTERS) -> QuerySet:
-        ids = [r.org_id for r in self._evaluate(scope_path, period, filters)]
+        found = cadence.evaluate(scope_path, period, self._kind(filters), detail=False)
+        ids = [r.org_id for r in found]
         return Org.objects.filter(pk__in=ids).order_by("path")
 
 
@@ -206,6 +201,7 @@ practice = ActivityCount(
     PATH,
     FILTERS,
     "活动日期在统计期内、类别为“实践”的活动（邻里文化活动、志愿服务、义诊义剪等）",
+    month_field="date",
     records_fn=lambda p: _activities(p, Category.PRACTICE),
 )
 practice_person_times = ActivitySum(
@@ -215,6 +211,7 @@ practice_person_times = ActivitySum(
     PATH,
     FILTERS,
     "统计期内实践活动的实到人次",
+    month_field="date",
     records_fn=lambda p: _activities(p, Category.PRACTICE),
     sum_field="present_count",
 )
@@ -225,6 +222,7 @@ youth = ActivityCount(
     PATH,
     FILTERS,
     "统计期内计入虞青学习社学习小组的活动（“五个一”）",
+    month_field="date",
     records_fn=lambda p: _activities(p).filter(youth_group__isnull=False),
 )
 youth_person_times = ActivitySum(
@@ -234,6 +232,7 @@ youth_person_times = ActivitySum(
     PATH,
     FILTERS,
     "统计期内青年学习社活动的实到人次",
+    month_field="date",
     records_fn=lambda p: _activities(p).filter(youth_group__isnull=False),
     sum_field="present_count",
 )

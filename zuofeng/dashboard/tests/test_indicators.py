@@ -110,6 +110,50 @@ def test_by_child_in_one_query(ledger, django_assert_num_queries):
     assert [(org.code, n) for org, n in rows] == [("DA", 1), ("T", 3), ("U", 1)]
 
 
+def test_a_rate_reuses_the_figures_shown_beside_it(ledger, django_assert_num_queries):
+    """closure_rate = found-and-closed / found: shown with problems_found, the page computes
+    problems_found once (one query per distinct figure), with the same values as alone."""
+    d = ledger
+    keys = ["rectify.problems_found", "rectify.problems_closed", "rectify.closure_rate"]
+    alone = {k: value(d.root, k) for k in keys}
+    with django_assert_num_queries(3):  # found, closed, found-and-closed
+        together = {f.key: f.value for f in selectors.figures(d.root, Q2, keys)}
+    assert (
+        together
+        == alone
+        == {
+            "rectify.problems_found": 5,
+            "rectify.problems_closed": 3,
+            "rectify.closure_rate": 0.4,
+        }
+    )
+
+
+def test_the_memo_lives_only_inside_its_block(ledger):
+    """A figure computed again after an edit sees the edit: nothing is kept between calls."""
+    d = ledger
+    assert value(d.root, "rectify.problems_found") == 5
+    _problem(d.v1, D(2025, 5, 20))
+    assert value(d.root, "rectify.problems_found") == 6
+
+
+def test_monthly_series_of_a_count_in_one_query(ledger, django_assert_num_queries):
+    d = ledger
+    with django_assert_num_queries(1):
+        series = selectors.by_month(
+            d.root, "rectify.problems_found", Period(D(2025, 3, 15), Q2.end)
+        )
+    assert [(m.start, m.end, n) for m, n in series] == [
+        (D(2025, 3, 15), D(2025, 3, 31), 1),
+        (D(2025, 4, 1), D(2025, 4, 30), 2),
+        (D(2025, 5, 1), D(2025, 5, 31), 1),
+        (D(2025, 6, 1), D(2025, 6, 30), 2),
+    ]
+    # A rate has no month column to group on: one value per month, the same as asked alone.
+    rates = selectors.by_month(d.root, "rectify.closure_rate", Q2)
+    assert [v for _m, v in rates] == [value(d.root, "rectify.closure_rate", m) for m, _v in rates]
+
+
 def test_command_json_contract(ledger, capsys):
     call_command(
         "indicators",

@@ -72,6 +72,30 @@ def test_compliance_on_quarter_and_month_edges(district, branches):
         ind.value(district.root.path, P, {"kind": "不存在"})
 
 
+def test_compliance_rate_is_one_statement_and_follows_minimums(
+    district, branches, django_assert_num_queries
+):
+    """The rate counts in the database (the rules, then one statement) and agrees with the
+    detailed evaluation when a rule asks for two a month, or for none."""
+    from zuofeng.study.models import CadenceRule
+
+    ind = get("study.cadence_compliance_rate")
+    root = district.root.path
+    with django_assert_num_queries(2):
+        assert ind.value(root, P) == 0.5
+    CadenceRule.objects.filter(kind__name="主题党日").update(minimum=2)
+    assert ind.value(root, P, {"kind": "主题党日"}) == 0.0  # one a month each: both short
+    assert [r.met for r in cadence.evaluate(root, P)] == [False, False]
+    assert ind.value(root, P) == 0.0
+    CadenceRule.objects.filter(kind__name="主题党日").update(minimum=0)
+    assert ind.value(root, P, {"kind": "主题党日"}) == 1.0  # nothing asked: met by both
+    assert ind.value(root, P) == 0.5
+    _a, b = branches
+    b.active = False
+    b.save(update_fields=["active"])
+    assert ind.value(root, P) == 1.0  # an inactive org is not checked
+
+
 def test_counts_person_times_and_kind_filter(district):
     activity(district.v1, "主题党日", d(4), present=12)
     activity(district.v1, "党课", d(5), present=8)
