@@ -92,24 +92,24 @@ def prepare_database(url: str, fresh: bool) -> bool:
 
 
 def _floor_sql(key: str) -> str:
+    """The bare count of the period's rows in the subtree: a range on the holder's path copied
+    onto the record (zuofeng.core.subtree), no join, no ORM."""
     from zuofeng.rectify.models import Problem
     from zuofeng.service.models import ServiceRequest
     from zuofeng.study.models import Activity
 
-    where = "o.path >= %s AND o.path < %s"
     return {
         "rectify.problems_found": (
-            f"SELECT count(*) FROM {Problem._meta.db_table} r JOIN orgs_org o ON o.id = r.unit_id "
-            f"WHERE r.found_date BETWEEN %s AND %s AND {where}"
+            f"SELECT count(*) FROM {Problem._meta.db_table} "
+            "WHERE found_date BETWEEN %s AND %s AND unit_path >= %s AND unit_path < %s"
         ),
         "study.sessions": (
-            f"SELECT count(*) FROM {Activity._meta.db_table} r JOIN orgs_org o ON o.id = r.org_id "
-            f"WHERE r.category = 'study' AND r.date BETWEEN %s AND %s AND {where}"
+            f"SELECT count(*) FROM {Activity._meta.db_table} WHERE category = 'study' "
+            "AND date BETWEEN %s AND %s AND org_path >= %s AND org_path < %s"
         ),
         "service.requests_received": (
-            f"SELECT count(*) FROM {ServiceRequest._meta.db_table} r "
-            f"JOIN orgs_org o ON o.id = r.unit_id "
-            f"WHERE r.submitted_date BETWEEN %s AND %s AND {where}"
+            f"SELECT count(*) FROM {ServiceRequest._meta.db_table} "
+            "WHERE submitted_date BETWEEN %s AND %s AND unit_path >= %s AND unit_path < %s"
         ),
     }[key]
 

@@ -46,6 +46,17 @@ class Period:
             raise IndicatorError(f"a period lies between {FIRST_YEAR} and {LAST_YEAR}")
 
 
+def holder_field(path_field: str) -> str | None:
+    """The org relation whose path a path field is: `unit__path` (through the join) and
+    `unit_path` (the copy kept on the record, zuofeng.core.subtree) are both `unit`; `path` is
+    None (the records are orgs themselves)."""
+    if path_field == "path":
+        return None
+    if path_field.endswith("__path"):
+        return path_field[: -len("__path")]
+    return path_field.removesuffix("_path")
+
+
 def _range(path: str) -> tuple[str, str]:
     return path, f"{int(path) + 1:0{len(path)}d}"
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, QuerySet
 
-from zuofeng.core.indicators import Period
+from zuofeng.core.indicators import Period, holder_field
 from zuofeng.core.loops import Loop
 from zuofeng.core.models import Warning
 from zuofeng.orgs.models import Org, subtree_q
@@ -61,7 +61,7 @@ class LoopPanel:
         return list(
             self.open_records(scope)
             .filter(warning=Warning.RED)
-            .select_related(self.path_field.rsplit("__", 1)[0])
+            .select_related(holder_field(self.path_field))
             .order_by("deadline", "pk")[:limit]
         )
 

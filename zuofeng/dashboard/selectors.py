@@ -187,7 +187,7 @@ class RecordRows:
         path_field = getattr(indicator, "path_field", None) or getattr(
             indicator.denominator, "path_field", "path"
         )
-        self.org_field = None if path_field == "path" else path_field.rsplit("__", 1)[0]
+        self.org_field = reg.holder_field(path_field)
         if self.org_field:
             qs = qs.select_related(self.org_field)
         self.qs = qs.order_by("-pk")

@@ -114,7 +114,7 @@ def _heatmap(org: Org, period: reg.Period):
 
 
 def _overdue_row(record, path_field: str) -> dict:
-    text, unit, url = selectors.record_row(record, path_field.rsplit("__", 1)[0])
+    text, unit, url = selectors.record_row(record, reg.holder_field(path_field))
     return {
         "text": text,
         "unit": unit,

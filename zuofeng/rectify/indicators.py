@@ -45,7 +45,7 @@ FILTERS = {
     "campaign": lookup_filter(Campaign, "campaign", "campaign"),
     "key_area": _key_area,
 }
-PATH = "unit__path"
+PATH = "unit_path"  # the unit's path, copied on the problem (zuofeng.core.subtree)
 
 
 def _found(p: Period):
@@ -246,7 +246,7 @@ def _register_panel() -> None:
             key="problems",
             title="问题整改",
             records=lambda: Problem.objects.all(),
-            path_field="unit__path",
+            path_field="unit_path",
             date_field="found_date",
             loop=PROBLEM_LOOP,
             stages=(S.REGISTERED, S.ASSIGNED, S.RECTIFYING, S.SUBMITTED, S.CLOSED),

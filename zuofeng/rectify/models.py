@@ -131,6 +131,9 @@ class Problem(LoopRecord):
     unit = models.ForeignKey(
         Org, on_delete=models.PROTECT, related_name="problems", verbose_name=_("责任单位")
     )
+    # The holder's org path, kept equal to it by database triggers (zuofeng.core.subtree): a
+    # subtree's records are one index range without a join to the orgs. Never written by code.
+    unit_path = models.CharField(max_length=255, default="", editable=False)
     leader = models.CharField(_("责任领导"), max_length=50, blank=True)
     person = models.CharField(_("责任人"), max_length=50, blank=True)
     mode = models.CharField(_("整改方式"), max_length=16, choices=Mode.choices, blank=True)
@@ -180,6 +183,7 @@ class Problem(LoopRecord):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ProblemQuerySet.as_manager()
+    SUBTREE_COPY = ("unit", "unit_path")
 
     class Meta:
         ordering = ["-found_date", "-id"]
@@ -189,6 +193,8 @@ class Problem(LoopRecord):
             models.Index(fields=["unit", "state"], name="problem_unit_state_idx"),
             models.Index(fields=["found_date"], name="problem_found_idx"),
             models.Index(fields=["state", "deadline"], name="problem_state_deadline_idx"),
+            models.Index(fields=["unit_path", "found_date"], name="problem_path_found_idx"),
+            models.Index(fields=["unit_path", "closed_date"], name="problem_path_closed_idx"),
         ]
         constraints = [
             models.CheckConstraint(

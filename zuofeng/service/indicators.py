@@ -21,7 +21,7 @@ FILTERS = {
     "category": lookup_filter(RequestCategory, "category", "request category"),
     "channel": choice_filter("channel", dict(Channel.choices), "channel"),
 }
-PATH = "unit__path"
+PATH = "unit_path"  # the unit's path, copied on the request (zuofeng.core.subtree)
 
 
 def _received(p: Period):
@@ -232,7 +232,7 @@ def _register_panel() -> None:
             key="requests",
             title="诉求办理",
             records=lambda: ServiceRequest.objects.all(),
-            path_field="unit__path",
+            path_field="unit_path",
             date_field="submitted_date",
             loop=REQUEST_LOOP,
             stages=tuple(STATE_ORDER),

@@ -267,6 +267,9 @@ class ServiceRequest(LoopRecord):
     unit = models.ForeignKey(
         Org, on_delete=models.PROTECT, related_name="service_requests", verbose_name=_("承办单位")
     )
+    # The holder's org path, kept equal to it by database triggers (zuofeng.core.subtree): a
+    # subtree's records are one index range without a join to the orgs. Never written by code.
+    unit_path = models.CharField(max_length=255, default="", editable=False)
     origin_unit = models.ForeignKey(
         Org, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -306,6 +309,7 @@ class ServiceRequest(LoopRecord):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = RequestQuerySet.as_manager()
+    SUBTREE_COPY = ("unit", "unit_path")
 
     class Meta:
         ordering = ["-submitted_date", "-id"]
@@ -317,6 +321,8 @@ class ServiceRequest(LoopRecord):
             models.Index(fields=["unit", "state", "deadline"], name="sreq_unit_state_due_idx"),
             models.Index(fields=["state", "deadline"], name="sreq_state_deadline_idx"),
             models.Index(fields=["resolved_date"], name="sreq_resolved_idx"),
+            models.Index(fields=["unit_path", "submitted_date"], name="sreq_path_submitted_idx"),
+            models.Index(fields=["unit_path", "resolved_date"], name="sreq_path_resolved_idx"),
         ]
         constraints = [
             models.CheckConstraint(

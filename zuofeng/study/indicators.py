@@ -56,7 +56,7 @@ def _filters(kind_field: str) -> dict[str, FilterFn]:
 
 
 FILTERS = _filters("kind")
-PATH = "org__path"
+PATH = "org_path"  # the holder's path, copied on the activity (zuofeng.core.subtree)
 
 
 def _activities(p: Period, category: str | None = None) -> QuerySet:
@@ -248,7 +248,7 @@ channel_items = DistinctCountIndicator(
     "study.channel_items",
     "推送学习内容条数",
     "条",
-    PATH,
+    "org__path",  # deliveries: through the org
     ITEM_FILTERS,
     "统计期内发布、送达范围内人员的频道内容（红色收音机、组工播报等）",
     records_fn=_deliveries,
@@ -258,7 +258,7 @@ deliveries = CountIndicator(
     "study.channel_deliveries",
     "学习内容送达人次",
     "人次",
-    PATH,
+    "org__path",  # deliveries: through the org
     ITEM_FILTERS,
     "统计期内发布的频道内容送达范围内人员的人次",
     records_fn=_deliveries,
@@ -267,7 +267,7 @@ completions = CountIndicator(
     "study.channel_completions",
     "学习内容完成人次",
     "人次",
-    PATH,
+    "org__path",  # deliveries: through the org
     ITEM_FILTERS,
     "统计期内发布的频道内容中已完成（音频收听满90%或已阅读文字）的人次",
     records_fn=lambda p: _deliveries(p).filter(completed_at__isnull=False),

@@ -98,6 +98,9 @@ class Activity(models.Model):
     org = models.ForeignKey(
         Org, on_delete=models.PROTECT, related_name="activities", verbose_name=_("组织")
     )
+    # The holder's org path, kept equal to it by database triggers (zuofeng.core.subtree): a
+    # subtree's records are one index range without a join to the orgs. Never written by code.
+    org_path = models.CharField(max_length=255, default="", editable=False)
     kind = models.ForeignKey(ActivityKind, on_delete=models.PROTECT, verbose_name=_("活动类型"))
     # The kind's category, copied by every writer (and rewritten when a kind changes category):
     # it leads the per-org index, so a category's count never leaves the index.
@@ -127,6 +130,7 @@ class Activity(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     objects = ActivityQuerySet.as_manager()
+    SUBTREE_COPY = ("org", "org_path")
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -140,6 +144,11 @@ class Activity(models.Model):
                 fields=["org", "category", "date", "kind"], name="activity_org_cat_date_idx"
             ),
             models.Index(fields=["youth_group", "date"], name="activity_youth_date_idx"),
+            # A subtree's activities of a category in a period: one index range (counts never
+            # leave the index).
+            models.Index(
+                fields=["org_path", "category", "date"], name="activity_path_cat_date_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(mode__in=Mode.values), name="activity_mode_valid"),

@@ -110,7 +110,7 @@ def coverage_matrix(
     months = _months(period)
     width = len(scope_org.path) + SEGMENT
     qs = Activity.objects.filter(
-        subtree_q(scope_org.path, "org__path"),
+        subtree_q(scope_org.path, "org_path"),
         date__gte=period.start,
         date__lte=period.end,
         category=Category.STUDY,
@@ -118,7 +118,7 @@ def coverage_matrix(
     if kind is not None:
         qs = qs.filter(kind=kind)
     rows = (
-        qs.annotate(p=Substr("org__path", 1, width), m=month_key("date"))
+        qs.annotate(p=Substr("org_path", 1, width), m=month_key("date"))
         .values("p", "m")
         .annotate(n=Count("pk"))
         .values_list("p", "m", "n")

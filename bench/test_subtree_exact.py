@@ -1,0 +1,185 @@
+"""The org paths copied onto activities, problems and requests (zuofeng.core.subtree) stay
+exact: on a generated dataset, every indicator that reads a copy equals brute-force aggregation
+through the org table — for the root, every district and town and some branches, alone and by
+child — after generation and after each kind of change: records moved to another holder (by
+`save()`, by a queryset update, by a stale instance written back), subtrees moved (the org
+service and the org import's bulk move), records and orgs deleted, rows bulk-inserted with a
+wrong path. `zuofeng subtree --check` finds a copy gone stale behind the triggers' back and
+`--rebuild` repairs it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.db.models import Sum
+
+from bench.scale import ROOT_CODE, Sizes, generate
+from zuofeng.core import subtree
+from zuofeng.core.indicators import Period, get
+from zuofeng.orgs.models import SEGMENT, Org
+from zuofeng.rectify.models import Problem
+from zuofeng.service.models import ServiceRequest
+from zuofeng.study.models import Activity
+
+pytestmark = pytest.mark.django_db
+SIZES = Sizes(orgs=400, people=50, activities=2000, problems=400, requests=500)
+YEAR = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+SPRING = Period(dt.date(2025, 3, 10), dt.date(2025, 6, 20))
+
+
+def _activities(path, p):
+    return Activity.objects.filter(
+        org__path__startswith=path, category="study", date__range=(p.start, p.end)
+    )
+
+
+# key → brute force over the org table (the join the copies replace)
+BRUTE = {
+    "study.sessions": lambda path, p: _activities(path, p).count(),
+    "study.person_times": lambda path, p: (
+        _activities(path, p).aggregate(s=Sum("present_count"))["s"] or 0
+    ),
+    "rectify.problems_found": lambda path, p: Problem.objects.filter(
+        unit__path__startswith=path, found_date__range=(p.start, p.end)
+    ).count(),
+    "rectify.problems_closed": lambda path, p: Problem.objects.filter(
+        unit__path__startswith=path, closed_date__range=(p.start, p.end)
+    ).count(),
+    "service.requests_received": lambda path, p: ServiceRequest.objects.filter(
+        unit__path__startswith=path, submitted_date__range=(p.start, p.end)
+    ).count(),
+    "service.requests_resolved": lambda path, p: ServiceRequest.objects.filter(
+        unit__path__startswith=path, resolved_date__range=(p.start, p.end)
+    ).count(),
+}
+
+
+def assert_exact():
+    for c in subtree.copies():
+        assert subtree.stale(c) == 0, c.table
+    root = Org.objects.get(code=ROOT_CODE)
+    scopes = list(Org.objects.filter(path__startswith=root.path, depth__lte=root.depth + 2))
+    scopes += list(
+        Org.objects.filter(path__startswith=root.path, depth=root.depth + 3).order_by("pk")[:5]
+    )
+    for key, brute in BRUTE.items():
+        indicator = get(key)
+        for period in (YEAR, SPRING):
+            for org in scopes:
+                assert indicator.value(org.path, period) == brute(org.path, period), (key, org)
+            for org in scopes[:12]:
+                width = len(org.path) + SEGMENT
+                got = indicator.by_child(org.path, width, period)
+                children = Org.objects.filter(parent=org)
+                expected = {c.path: brute(c.path, period) for c in children}
+                # (a holder's own records may come keyed by its own, shorter path: not a child)
+                assert {p: v for p, v in got.items() if v and len(p) == width} == {
+                    p: v for p, v in expected.items() if v
+                }, (key, org)
+
+
+@pytest.fixture
+def generated():
+    generate(SIZES, 11, log=lambda _line: None)
+    return Org.objects.get(code=ROOT_CODE)
+
+
+def _branches(root, n):
+    return list(
+        Org.objects.filter(path__startswith=root.path, depth=root.depth + 3).order_by("pk")[:n]
+    )
+
+
+def test_exact_after_generation_and_record_edits(generated):
+    root = generated
+    assert_exact()
+    a, b, c = _branches(root, 3)
+    # A record moved by save(), by a queryset update, and a bulk insert naming a wrong path.
+    act = Activity.objects.filter(category="study").order_by("pk").first()
+    act.org = a
+    act.save()
+    Activity.objects.filter(
+        pk__in=list(Activity.objects.values_list("pk", flat=True)[5:40])
+    ).update(org=b)
+    problem = Problem.objects.order_by("pk").first()
+    problem.unit = c
+    problem.save()
+    ServiceRequest.objects.filter(pk__in=ServiceRequest.objects.values("pk")[:30]).update(unit=a)
+    kind = act.kind
+    Activity.objects.bulk_create(
+        [
+            Activity(
+                org=c,
+                org_path="999",  # never trusted: the trigger writes the holder's path
+                kind=kind,
+                category=kind.category,
+                topic="补录",
+                date=dt.date(2025, 4, 1),
+                present_count=9,
+            )
+            for _ in range(3)
+        ]
+    )
+    assert_exact()
+    # Deletes: records, then an org left without records.
+    Activity.objects.filter(org=a).delete()
+    Problem.objects.filter(unit=b).delete()
+    ServiceRequest.objects.filter(unit=c).delete()
+    assert_exact()
+
+
+def test_exact_after_subtree_moves_and_stale_instances(generated):
+    from zuofeng.orgs import bulk, services
+
+    root = generated
+    towns = list(Org.objects.filter(depth=root.depth + 2).order_by("pk")[:3])
+    town = towns[0]
+    held = Activity.objects.filter(org__path__startswith=town.path).order_by("pk").first()
+    stale_instance = Activity.objects.get(pk=held.pk)  # read before the move
+    services.org_move(actor=None, org=town, new_parent=towns[1])  # one level deeper
+    assert_exact()
+    # An old instance saved after the move writes its old path back: the triggers correct it.
+    stale_instance.topic = "改了主题"
+    stale_instance.save()
+    assert_exact()
+    # The org import's bulk move of a subtree (one UPDATE over the paths), nested: towns[1]
+    # now holds towns[0].
+    moved = Org.objects.get(pk=towns[1].pk)
+    current = dict(Org.objects.values_list("code", "path"))
+    new_path = towns[2].path + moved.path[-SEGMENT:]
+    bulk._move_subtree(current, moved.path, new_path)
+    Org.objects.filter(pk=moved.pk).update(parent=towns[2])
+    assert Org.objects.get(pk=town.pk).path.startswith(new_path)
+    assert_exact()
+
+
+def test_check_finds_a_copy_gone_stale_and_rebuild_repairs_it(generated):
+    c = next(c for c in subtree.copies() if c.table == Activity._meta.db_table)
+    call_command("subtree", "--check", stdout=io.StringIO())
+    # A copy made stale behind the triggers' back (as a restore that skips them could).
+    with connection.cursor() as cursor:
+        for sql in subtree._drop(connection.vendor, c):
+            cursor.execute(sql)
+        cursor.execute(
+            f"UPDATE {c.table} SET {c.column} = '0' WHERE id IN "
+            f"(SELECT id FROM {c.table} ORDER BY id LIMIT 7)"
+        )
+    assert subtree.stale(c) == 7
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("subtree", "--check", stdout=out)
+    assert f"{c.table}.{c.column}: 7 stale" in out.getvalue()
+    out = io.StringIO()
+    call_command("subtree", "--rebuild", stdout=out)
+    assert f"{c.table}.{c.column}: rewrote 7" in out.getvalue()
+    assert_exact()
+    # The triggers are back: a new move is followed again.
+    act = Activity.objects.order_by("pk").last()
+    act.org = Org.objects.get(code=ROOT_CODE)
+    act.save()
+    assert subtree.stale(c) == 0
