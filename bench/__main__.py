@@ -43,23 +43,34 @@ def machine() -> str:
     )
 
 
-def write_doc(results: list[Result], command: str) -> None:
+def write_doc(
+    results: list[Result],
+    command: str,
+    *,
+    begin: str = BEGIN,
+    end: str = END,
+    title: str = "Latest run",
+    note: str = "",
+) -> None:
+    """Rewrite the block between `begin` and `end` in docs/performance.md (appended under
+    `title` the first time) with the results, the machine, the date and the command."""
     rows = "\n".join(
         f"| {r.name} | {r.ours:.3f} | {r.baseline:.3f} | {r.ratio:.2f} | {r.target} | "
         f"{'PASS' if r.passed else 'FAIL'} |"
         for r in results
     )
+    extra = f"\n\n{note.strip()}" if note.strip() else ""
     block = (
-        f"{BEGIN}\nMeasured {dt.date.today().isoformat()} on {machine()} with "
-        f"`{command}`.\n\n| benchmark | ours (median) | baseline (median) | ratio | target "
-        f"| verdict |\n|---|---|---|---|---|---|\n{rows}\n{END}"
+        f"{begin}\nMeasured {dt.date.today().isoformat()} on {machine()} with "
+        f"`{command}`.{extra}\n\n| benchmark | ours (median) | baseline (median) | ratio | target "
+        f"| verdict |\n|---|---|---|---|---|---|\n{rows}\n{end}"
     )
     text = DOC.read_text() if DOC.exists() else "# Performance\n\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + block + rest.split(END, 1)[1]
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + block + rest.split(end, 1)[1]
     else:
-        text = text.rstrip() + "\n\n## Latest run\n\n" + block + "\n"
+        text = text.rstrip() + f"\n\n## {title}\n\n" + block + "\n"
     DOC.write_text(text)
 
 

@@ -12,8 +12,9 @@ Sizes come from PROVINCE_* (default: a tenth of a province, which generates in a
 on this 2-core machine); PROVINCE_SEED (7), PROVINCE_ROUNDS (5). The database is dropped and
 created again — only if it is empty or was made by this benchmark — unless PROVINCE_REUSE=1
 and it already holds a generated dataset. Prints one line per measure (`name ours_median
-baseline_median ratio target PASS|FAIL`, milliseconds) and exits 0 whatever the figures: the
-machine is shared and noisy.
+baseline_median ratio target PASS|FAIL`, milliseconds), writes the table with the dataset's
+counts into the province block of docs/performance.md (PROVINCE_WRITE=0 to leave it), and
+exits 0 whatever the figures: the machine is shared and noisy.
 """
 
 from __future__ import annotations
@@ -209,17 +210,57 @@ def main() -> int:
     print(f"# migrate {time.perf_counter() - start:.1f} s")
     if reuse and Org.objects.filter(code=ROOT_CODE).exists():
         print(f"# reusing the dataset in {urlsplit(url).path.lstrip('/')} (PROVINCE_REUSE=1)")
+        generated = "dataset reused (PROVINCE_REUSE=1)"
     else:
         print(f"# generating {sizes} seed={seed}")
         start = time.perf_counter()
         generate(sizes, seed, log=lambda line: print(f"# {line}", flush=True))
-        print(f"# generated in {time.perf_counter() - start:.1f} s", flush=True)
+        seconds = time.perf_counter() - start
+        generated = f"generated in {seconds:.0f} s"
+        print(f"# {generated}", flush=True)
     print(f"# period {PERIOD[0]}..{PERIOD[1]}, {rounds} rounds, ours and the floor alternately")
     print(HEADER)
     results = measure(rounds)
     passed = sum(r.passed for r in results)
     print(f"# {passed}/{len(results)} PASS")
+    if os.environ.get("PROVINCE_WRITE", "1") == "1":
+        from bench.__main__ import write_doc
+
+        counts = _counts()
+        note = (
+            f"PostgreSQL on loopback; dataset {counts} (seed {seed}); period "
+            f"{PERIOD[0]}..{PERIOD[1]}, {rounds} rounds; {generated}. Baseline: the bare "
+            "`count(*)` of the same rows on the copied path (no join, no ORM). Target: within "
+            "3x the baseline and within the absolute limit (root 1 s, district and town "
+            "200 ms, branch 50 ms). Ours: the dashboard selectors (`value`, `by_child`)."
+        )
+        write_doc(
+            results,
+            "make bench-province  # sizes from PROVINCE_*",
+            begin="<!-- province:begin -->",
+            end="<!-- province:end -->",
+            title="Province run (PostgreSQL, make bench-province)",
+            note=note,
+        )
     return 0
+
+
+def _counts() -> str:
+    from zuofeng.orgs.models import Org, Person
+    from zuofeng.rectify.models import Problem
+    from zuofeng.service.models import ServiceRequest
+    from zuofeng.study.models import Activity
+
+    root = Org.objects.get(code=ROOT_CODE)
+    orgs = Org.objects.filter(path__startswith=root.path).count()
+    rows = [
+        f"{orgs:,} orgs",
+        f"{Person.objects.filter(org__path__startswith=root.path).count():,} people",
+        f"{Activity.objects.filter(org_path__startswith=root.path).count():,} activities",
+        f"{Problem.objects.filter(unit_path__startswith=root.path).count():,} problems",
+        f"{ServiceRequest.objects.filter(unit_path__startswith=root.path).count():,} requests",
+    ]
+    return ", ".join(rows)
 
 
 if __name__ == "__main__":
