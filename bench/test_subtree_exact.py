@@ -1,10 +1,12 @@
-"""The org paths copied onto activities, problems and requests (zuofeng.core.subtree) stay
-exact: on a generated dataset, every indicator that reads a copy equals brute-force aggregation
-through the org table — for the root, every district and town and some branches, alone and by
-child — after generation and after each kind of change: records moved to another holder (by
-`save()`, by a queryset update, by a stale instance written back), subtrees moved (the org
-service and the org import's bulk move), records and orgs deleted, rows bulk-inserted with a
-wrong path. `zuofeng subtree --check` finds a copy gone stale behind the triggers' back and
+"""The org paths copied onto activities, problems and requests (zuofeng.core.subtree) and the
+rollup of activities (zuofeng.core.rollups) stay exact. On a generated dataset, every indicator
+that reads a copy or the rollup (the root and its children read the rollup) equals brute-force
+aggregation through the org table — for the root, every district and town and some branches,
+alone and by child — after generation and after each kind of change: records moved to another
+holder (by `save()`, by a queryset update, by a stale instance written back), subtrees moved
+(the org service and the org import's bulk move), records and orgs deleted, rows bulk-inserted
+with a wrong path, figures of activities changed (person-times, kind and category, date).
+`zuofeng subtree --check` finds a copy or a rollup gone stale behind the triggers' back and
 `--rebuild` repairs it."""
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import F, Sum
 
 from bench.scale import ROOT_CODE, Sizes, generate
-from zuofeng.core import subtree
+from zuofeng.core import rollups, subtree
 from zuofeng.core.indicators import Period, get
 from zuofeng.orgs.models import SEGMENT, Org
 from zuofeng.rectify.models import Problem
@@ -44,6 +46,9 @@ BRUTE = {
     "study.person_times": lambda path, p: (
         _activities(path, p).aggregate(s=Sum("present_count"))["s"] or 0
     ),
+    "practice.activities": lambda path, p: Activity.objects.filter(
+        org__path__startswith=path, category="practice", date__range=(p.start, p.end)
+    ).count(),
     "rectify.problems_found": lambda path, p: Problem.objects.filter(
         unit__path__startswith=path, found_date__range=(p.start, p.end)
     ).count(),
@@ -62,6 +67,8 @@ BRUTE = {
 def assert_exact():
     for c in subtree.copies():
         assert subtree.stale(c) == 0, c.table
+    for r in rollups.rollups():
+        assert rollups.stale(r) == 0, r.table
     root = Org.objects.get(code=ROOT_CODE)
     scopes = list(Org.objects.filter(path__startswith=root.path, depth__lte=root.depth + 2))
     scopes += list(
@@ -126,6 +133,18 @@ def test_exact_after_generation_and_record_edits(generated):
         ]
     )
     assert_exact()
+    # Figures of activities change: person-times, kind (and with it the category), date.
+    from zuofeng.study.models import ActivityKind
+
+    practice_kind = ActivityKind.objects.filter(category="practice").order_by("pk").first()
+    ids = list(Activity.objects.filter(category="study").values_list("pk", flat=True)[:60])
+    Activity.objects.filter(pk__in=ids[:20]).update(present_count=F("present_count") - 1)
+    Activity.objects.filter(pk__in=ids[20:40]).update(kind=practice_kind, category="practice")
+    moved = Activity.objects.get(pk=ids[40])
+    moved.date = dt.date(2025, 3, 10)
+    moved.present_count -= 1
+    moved.save()
+    assert_exact()
     # Deletes: records, then an org left without records.
     Activity.objects.filter(org=a).delete()
     Problem.objects.filter(unit=b).delete()
@@ -155,6 +174,23 @@ def test_exact_after_subtree_moves_and_stale_instances(generated):
     bulk._move_subtree(current, moved.path, new_path)
     Org.objects.filter(pk=moved.pk).update(parent=towns[2])
     assert Org.objects.get(pk=town.pk).path.startswith(new_path)
+    assert_exact()
+
+
+def test_check_finds_a_rollup_gone_stale_and_rebuild_repairs_it(generated):
+    r = next(r for r in rollups.rollups() if r.source == Activity._meta.db_table)
+    with connection.cursor() as cursor:
+        for sql in r.drops(connection.vendor):
+            cursor.execute(sql)
+    Activity.objects.filter(pk__in=Activity.objects.values("pk")[:10]).delete()
+    assert rollups.stale(r) > 0
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("subtree", "--check", stdout=out)
+    assert f"{r.table}: 0 stale" not in out.getvalue()
+    call_command("subtree", "--rebuild", stdout=io.StringIO())
+    assert_exact()
+    Activity.objects.filter(pk__in=Activity.objects.values("pk")[:10]).delete()  # triggers back
     assert_exact()
 
 

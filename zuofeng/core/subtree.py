@@ -9,7 +9,8 @@ The copy is kept by the database, not by the code that writes records: triggers 
 insert and on every change of the holder, and rewrite it when an org's path changes (a subtree
 moved). Bulk inserts, queryset updates, imports and raw SQL are all covered, and a stale value
 written back by an old model instance is corrected by the same triggers. `zuofeng subtree
---check` compares every copy with the org table; `--rebuild` rewrites them.
+--check` compares every copy with the org table (and every rollup, zuofeng.core.rollups, with
+its records); `--rebuild` rewrites them.
 """
 
 # Only table and column names from the models' metadata are formatted into this SQL.
@@ -181,4 +182,7 @@ def ensure(using: str = "default") -> list[Copy]:
 def ensure_after_migrate(sender, using="default", **kwargs) -> None:
     """post_migrate receiver: once per migrate, when the core app's signal comes."""
     if getattr(sender, "name", "") == "zuofeng.core":
+        from zuofeng.core import rollups
+
         ensure(using)
+        rollups.ensure(using)

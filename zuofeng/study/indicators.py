@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models.functions import Substr
 
+from zuofeng.core import rollups
 from zuofeng.core.indicators import (
     NO_FILTERS,
     CountIndicator,
@@ -18,12 +20,21 @@ from zuofeng.core.indicators import (
     Period,
     RatioIndicator,
     SumIndicator,
+    month_key,
+    months,
     register,
 )
-from zuofeng.orgs.models import Org, subtree_q
+from zuofeng.orgs.models import Org, subtree_q, subtree_upper
 from zuofeng.study import cadence
 from zuofeng.study.choices import Category
-from zuofeng.study.models import Activity, ActivityKind, Delivery, KindGroup
+from zuofeng.study.models import (
+    ROLLUP_WIDTH,
+    Activity,
+    ActivityDay,
+    ActivityKind,
+    Delivery,
+    KindGroup,
+)
 
 
 def kind_named(value: str) -> ActivityKind:
@@ -94,7 +105,85 @@ class ActivitySum(ByOrgPath, SumIndicator):
     """A sum over activities (person-times)."""
 
 
-sessions = ActivityCount(
+class FromRollup:
+    """Scopes no deeper than the rollup's cut (the root and its children) read the per-day
+    rollup of activities (ActivityDay, kept by triggers: zuofeng.core.rollups) instead of the
+    activities; deeper scopes, drill-down and anything the rollup does not key read the
+    activities. The kind and group filters apply to both (the rollup keys the kind)."""
+
+    rollup_sum = "n"
+
+    def _rolled(self, scope_path: str, period: Period, filters) -> QuerySet | None:
+        if not self.rollup_category or len(scope_path) > ROLLUP_WIDTH:
+            return None
+        qs = ActivityDay.objects.filter(
+            category=self.rollup_category,
+            date__gte=period.start,
+            date__lte=period.end,
+            org_path__gte=scope_path,
+            org_path__lt=subtree_upper(scope_path),
+        )
+        return self._apply(qs, filters)
+
+    def value(self, scope_path, period, filters: Mapping[str, str] = NO_FILTERS):
+        qs = self._rolled(scope_path, period, filters)
+        if qs is None:
+            return super().value(scope_path, period, filters)
+        return qs.aggregate(v=Sum(self.rollup_sum))["v"] or 0
+
+    def by_child(self, scope_path, width, period, filters: Mapping[str, str] = NO_FILTERS):
+        qs = self._rolled(scope_path, period, filters) if width <= ROLLUP_WIDTH else None
+        if qs is None:
+            return super().by_child(scope_path, width, period, filters)
+        rows = (
+            qs.annotate(_p=Substr("org_path", 1, width))
+            .values("_p")
+            .annotate(v=Sum(self.rollup_sum))
+            .values_list("_p", "v")
+        )
+        return dict(rows)
+
+    def by_month(self, scope_path, period, filters: Mapping[str, str] = NO_FILTERS):
+        qs = self._rolled(scope_path, period, filters)
+        if qs is None:
+            return super().by_month(scope_path, period, filters)
+        rows = dict(
+            qs.annotate(_m=month_key("date"))
+            .values("_m")
+            .annotate(v=Sum(self.rollup_sum))
+            .values_list("_m", "v")
+        )
+        return [(m, rows.get(f"{m.start:%Y-%m}") or 0) for m in months(period)]
+
+
+@dataclass(frozen=True)
+class RolledCount(FromRollup, ActivityCount):
+    """How many activities of a category; the root and its children read the rollup."""
+
+    rollup_category: str = ""
+
+
+@dataclass(frozen=True)
+class RolledSum(FromRollup, ActivitySum):
+    """Person-times of a category's activities; the root and its children read the rollup."""
+
+    rollup_category: str = ""
+    rollup_sum = "present"
+
+
+ACTIVITY_DAYS = rollups.register(
+    rollups.Rollup(
+        table=ActivityDay._meta.db_table,
+        source=Activity._meta.db_table,
+        path="org_path",
+        width=ROLLUP_WIDTH,
+        keys=("category", "kind_id", "date"),
+        sums=(("n", "1"), ("present", "present_count")),
+    )
+)
+
+
+sessions = RolledCount(
     "study.sessions",
     "学习活动场次",
     "场",
@@ -103,8 +192,9 @@ sessions = ActivityCount(
     "活动日期在统计期内、类别为“学习”的活动",
     month_field="date",
     records_fn=lambda p: _activities(p, Category.STUDY),
+    rollup_category=Category.STUDY,
 )
-study_person_times = ActivitySum(
+study_person_times = RolledSum(
     "study.person_times",
     "学习参加人次",
     "人次",
@@ -114,6 +204,7 @@ study_person_times = ActivitySum(
     month_field="date",
     records_fn=lambda p: _activities(p, Category.STUDY),
     sum_field="present_count",
+    rollup_category=Category.STUDY,
 )
 covered = DistinctCountIndicator(
     "study.orgs_with_study",
@@ -194,7 +285,7 @@ class CadenceCompliance:
         return Org.objects.filter(pk__in=ids).order_by("path")
 
 
-practice = ActivityCount(
+practice = RolledCount(
     "practice.activities",
     "实践活动次数",
     "次",
@@ -203,8 +294,9 @@ practice = ActivityCount(
     "活动日期在统计期内、类别为“实践”的活动（邻里文化活动、志愿服务、义诊义剪等）",
     month_field="date",
     records_fn=lambda p: _activities(p, Category.PRACTICE),
+    rollup_category=Category.PRACTICE,
 )
-practice_person_times = ActivitySum(
+practice_person_times = RolledSum(
     "practice.person_times",
     "实践活动参加人次",
     "人次",
@@ -214,6 +306,7 @@ practice_person_times = ActivitySum(
     month_field="date",
     records_fn=lambda p: _activities(p, Category.PRACTICE),
     sum_field="present_count",
+    rollup_category=Category.PRACTICE,
 )
 youth = ActivityCount(
     "study.youth_activities",

@@ -216,6 +216,39 @@ class Attachment(models.Model):
         return self.name
 
 
+# Digits of the holder's path an activity rollup keeps: the root and its children (a province
+# and its cities, a district and its towns and departments).
+ROLLUP_WIDTH = 2 * 9
+
+
+class ActivityDay(models.Model):
+    """Activities per day, kind and category for each subtree cut at ROLLUP_WIDTH digits of path
+    (zuofeng.core.rollups): how many, and their person-times. Written only by the database's
+    triggers on the activities; read by the study indicators for scopes no deeper than the cut."""
+
+    org_path = models.CharField(max_length=255)
+    category = models.CharField(max_length=16)
+    # No foreign key constraint: the row is a figure, written by a trigger, and a kind with
+    # activities cannot be deleted anyway (PROTECT on Activity.kind).
+    kind = models.ForeignKey(
+        ActivityKind, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    date = models.DateField()
+    n = models.IntegerField(default=0)
+    present = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org_path", "category", "kind", "date"], name="activityday_key"
+            )
+        ]
+        indexes = [models.Index(fields=["category", "date"], name="activityday_cat_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.org_path} {self.category} {self.kind_id} {self.date}: {self.n}"
+
+
 class CadenceRule(models.Model):
     """At least `minimum` activities of `kind` per calendar `cadence` for orgs of `org_kind`."""
 
