@@ -206,16 +206,25 @@ study_person_times = RolledSum(
     sum_field="present_count",
     rollup_category=Category.STUDY,
 )
-covered = DistinctCountIndicator(
+@dataclass(frozen=True)
+class StudiedOrgs(CountIndicator):
+    """Orgs of the scope with at least one study activity in the period: the orgs of the
+    subtree, each probing its own activities in the per-org index (an index lookup per org),
+    rather than all the period's activities made distinct (millions of rows at a province)."""
+
+    def records(self, scope_path, period, filters: Mapping[str, str] = NO_FILTERS) -> QuerySet:
+        studied = _activities(period, Category.STUDY).filter(org=OuterRef("pk"))
+        studied = self._apply(studied, filters)
+        return Org.objects.filter(subtree_q(scope_path)).filter(Exists(studied)).order_by()
+
+
+covered = StudiedOrgs(
     "study.orgs_with_study",
     "开展学习的组织数",
     "个",
-    PATH,
+    "path",
     FILTERS,
     "统计期内至少开展一次学习活动的组织",
-    month_field="date",
-    records_fn=lambda p: _activities(p, Category.STUDY),
-    distinct_field="org",
 )
 all_orgs = CountIndicator(
     "study.orgs",
