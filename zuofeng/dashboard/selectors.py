@@ -46,14 +46,25 @@ def figures(
     return out
 
 
+def children_of(scope: Org) -> list[Org]:
+    """Every child of the scope, active or not, in the tree's order."""
+    return list(Org.objects.filter(parent=scope).order_by("sort_order", "code"))
+
+
 def by_child(
-    scope: Org, key: str, period: reg.Period, filters: Mapping[str, str] | None = None
+    scope: Org,
+    key: str,
+    period: reg.Period,
+    filters: Mapping[str, str] | None = None,
+    children: list[Org] | None = None,
 ) -> list[tuple[Org, reg.Number]]:
-    """One indicator for each child of the scope (its whole subtree), in one grouped query."""
+    """One indicator for each child of the scope (its whole subtree), in one grouped query;
+    `children` (from `children_of`) saves reading them again."""
     indicator = reg.get(key)
     with reading_replica():
         values = indicator.by_child(scope.path, len(scope.path) + SEGMENT, period, filters or {})
-        children = list(Org.objects.filter(parent=scope).order_by("sort_order", "code"))
+        if children is None:
+            children = children_of(scope)
     return [
         (child, values.get(child.path, 0 if indicator.unit != "%" else None)) for child in children
     ]

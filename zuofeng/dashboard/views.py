@@ -100,12 +100,12 @@ def _quick_periods(today: dt.date, choice: periods.Choice) -> list[tuple[str, st
     ]
 
 
-def _heatmap(org: Org, period: reg.Period):
+def _heatmap(org: Org, period: reg.Period, active_children: list[Org]):
     try:
         from zuofeng.study.selectors import coverage_matrix
     except ImportError:
         return None
-    orgs, months, counts = coverage_matrix(org, period)
+    orgs, months, counts = coverage_matrix(org, period, orgs=active_children)
     return {
         "units": [o.short_name or o.name for o in orgs],
         "months": [m.strftime("%Y-%m") if hasattr(m, "strftime") else str(m) for m in months],
@@ -137,13 +137,15 @@ def dashboard(request):
         (section.title, [_tile(registry[k], now[k], before[k], k) for k in ks])
         for section, ks in headlines.sections()
     ]
+    kids = selectors.children_of(org)  # read once: the bar, the heatmap and the scope links
+    active_kids = [k for k in kids if k.active]
     bar_key = request.GET.get("bar") or (keys[0] if keys else "")
     if bar_key not in registry:
         raise Http404
     bar = sorted(
         (
             (child.short_name or child.name, child.code, selectors.plain(v))
-            for child, v in selectors.by_child(org, bar_key, period)
+            for child, v in selectors.by_child(org, bar_key, period, children=kids)
         ),
         key=lambda row: (row[2] is None, -(row[2] or 0)),
     )
@@ -175,18 +177,17 @@ def dashboard(request):
             "unit": registry[bar_key].unit,
             "rows": bar,
         },
-        "heatmap": _heatmap(org, period),
+        "heatmap": _heatmap(org, period, active_kids),
         "funnels": [{"title": p["title"], "data": p["funnel"]} for p in loop_panels],
         "warnings": [{"title": p["title"], "data": p["warnings"]} for p in loop_panels],
     }
-    children = Org.objects.filter(parent=org, active=True).order_by("sort_order", "code")
     return render(
         request,
         "dashboard/dashboard.html",
         {
             "org": org,
             "crumbs": crumbs,
-            "children": children,
+            "children": active_kids,
             "choice": choice,
             "period_query": _period_query(choice),
             "quick": _quick_periods(dt.date.today(), choice),

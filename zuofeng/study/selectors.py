@@ -101,12 +101,16 @@ def _months(period: Period) -> list[dt.date]:
 
 
 def coverage_matrix(
-    scope_org: Org, period: Period, kind: ActivityKind | None = None
+    scope_org: Org,
+    period: Period,
+    kind: ActivityKind | None = None,
+    orgs: list[Org] | None = None,
 ) -> tuple[list[Org], list[dt.date], list[list[int]]]:
     """The heatmap of the scope's children × calendar months: `counts[i][j]` is the number of
     study activities held in the subtree of `orgs[i]` in `months[j]` (the first day of each
     month the period touches, clipped to the period). One grouped query for the counts."""
-    orgs = list(children(scope_org))
+    if orgs is None:  # the caller may pass the active children it has already read
+        orgs = list(children(scope_org))
     months = _months(period)
     width = len(scope_org.path) + SEGMENT
     qs = Activity.objects.filter(
