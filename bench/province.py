@@ -269,7 +269,11 @@ def main() -> int:
         )
         write_doc(
             results,
-            "make bench-province  # sizes from PROVINCE_*",
+            " ".join(
+                f"PROVINCE_{name.upper()}={getattr(sizes, name)}"
+                for name in ("orgs", "people", "activities", "problems", "requests")
+            )
+            + " make bench-province",
             begin="<!-- province:begin -->",
             end="<!-- province:end -->",
             title="Province run (PostgreSQL, make bench-province)",
