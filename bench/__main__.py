@@ -43,6 +43,13 @@ def machine() -> str:
     )
 
 
+def _row(r: Result) -> str:
+    return (
+        f"| {r.name} | {r.ours:.3f} | {r.baseline:.3f} | {r.ratio:.2f} | {r.target} | "
+        f"{'PASS' if r.passed else 'FAIL'} |"
+    )
+
+
 def write_doc(
     results: list[Result],
     command: str,
@@ -51,21 +58,36 @@ def write_doc(
     end: str = END,
     title: str = "Latest run",
     note: str = "",
+    update: bool = False,
 ) -> None:
     """Rewrite the block between `begin` and `end` in docs/performance.md (appended under
-    `title` the first time) with the results, the machine, the date and the command."""
-    rows = "\n".join(
-        f"| {r.name} | {r.ours:.3f} | {r.baseline:.3f} | {r.ratio:.2f} | {r.target} | "
-        f"{'PASS' if r.passed else 'FAIL'} |"
-        for r in results
-    )
-    extra = f"\n\n{note.strip()}" if note.strip() else ""
-    block = (
-        f"{begin}\nMeasured {dt.date.today().isoformat()} on {machine()} with "
-        f"`{command}`.{extra}\n\n| benchmark | ours (median) | baseline (median) | ratio | target "
-        f"| verdict |\n|---|---|---|---|---|---|\n{rows}\n{end}"
-    )
+    `title` the first time) with the results, the machine, the date and the command. With
+    `update` (a run of some modules only) the block keeps its other rows: this run's rows
+    replace those of the same name or are added, and a line says which rows it measured."""
     text = DOC.read_text() if DOC.exists() else "# Performance\n\n"
+    today = dt.date.today().isoformat()
+    header = (
+        "| benchmark | ours (median) | baseline (median) | ratio | target | verdict |\n"
+        "|---|---|---|---|---|---|"
+    )
+    if update and begin in text and end in text:
+        old = text.split(begin, 1)[1].split(end, 1)[0]
+        lines = old.strip("\n").split("\n")
+        table_at = next(i for i, line in enumerate(lines) if line.startswith("| benchmark"))
+        intro = "\n".join(lines[:table_at]).rstrip()
+        rows = {line.split(" | ", 1)[0][2:]: line for line in lines[table_at + 2 :] if line}
+        for r in results:
+            rows[r.name] = _row(r)
+        names = ", ".join(r.name for r in results)
+        intro += f"\n\nUpdated {today} with `{command}`: {names}."
+        block = f"{begin}\n{intro}\n\n{header}\n" + "\n".join(rows.values()) + f"\n{end}"
+    else:
+        extra = f"\n\n{note.strip()}" if note.strip() else ""
+        rows = "\n".join(_row(r) for r in results)
+        block = (
+            f"{begin}\nMeasured {today} on {machine()} with `{command}`.{extra}\n\n"
+            f"{header}\n{rows}\n{end}"
+        )
     if begin in text and end in text:
         head, rest = text.split(begin, 1)
         text = head + block + rest.split(end, 1)[1]
@@ -96,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             "make bench"
             if not argv and len(sys.argv) == 1
             else "python -m bench " + " ".join(sys.argv[1:]),
+            update=bool(args.only),  # some modules only: the other rows stay
         )
     return 0
 
