@@ -16,6 +16,7 @@ from bench.common import HEADER, Result
 
 MODULES = [
     "bench.import_people",
+    "bench.ledger_import",
     "bench.ledger",
     "bench.dashboard",
     "bench.rules",
