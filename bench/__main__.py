@@ -24,6 +24,7 @@ MODULES = [
     "bench.service",
     "bench.races",
     "bench.projects",
+    "bench.api",
 ]
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 BEGIN = "<!-- bench:begin -->"
