@@ -238,6 +238,17 @@ def memo() -> Iterator[None]:
         _MEMO.reset(token)
 
 
+def memoised(key: tuple, compute: Callable[[], object]):
+    """`compute()`, once per `key` inside a `memo()` block (every time outside one): for
+    figures that several indicators derive from one query."""
+    cache = _MEMO.get()
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 def cached(indicator, scope_path: str, period: Period, filters: Mapping[str, str]) -> Number:
     """`indicator.value(...)`, through the memo of the enclosing `memo()` block if any."""
     cache = _MEMO.get()

@@ -136,9 +136,12 @@ def unprepared() -> Iterator[None]:
         _off.reset(token)
 
 
-def statement(owner, records, aggregation: dict, period_type, width: int) -> Statement | None:
+def statement(
+    owner, records, aggregation: dict, period_type, width: int, tag: str = "value"
+) -> Statement | None:
     """The prepared statement of `owner` (an indicator; made on first use and kept on it) for
-    scope paths of `width` digits, or None for the ORM path."""
+    scope paths of `width` digits — `tag` tells apart several statements of one owner — or None
+    for the ORM path."""
     if _off.get():
         return None
     kept = owner.__dict__.get("_statements")
@@ -146,7 +149,7 @@ def statement(owner, records, aggregation: dict, period_type, width: int) -> Sta
         kept = {}
         object.__setattr__(owner, "_statements", kept)  # indicators are frozen dataclasses
     day = _today()
-    key = (connections[router.db_for_read(None)].vendor, day, width)
+    key = (connections[router.db_for_read(None)].vendor, day, width, tag)
     if key not in kept:
         if any(k[1] != day for k in kept):
             kept.clear()  # another day: yesterday's statements are not needed again

@@ -24,6 +24,8 @@ class LoopPanel:
     loop: Loop
     stages: tuple[str, ...]  # funnel stages in order
     stage_of: dict[str, str] = field(default_factory=dict)  # other states → the stage reached
+    # The fields an overdue row shows (its text and dates); the list loads only these.
+    shown: tuple[str, ...] = ()
 
     def _in(self, scope: Org) -> QuerySet:
         return self.records().filter(subtree_q(scope.path, self.path_field))
@@ -58,12 +60,13 @@ class LoopPanel:
         return [(w.value or "none", str(w.label), counts.get(w.value, 0)) for w in order]
 
     def overdue(self, scope: Org, limit: int = 10) -> list:
-        return list(
-            self.open_records(scope)
-            .filter(warning=Warning.RED)
-            .select_related(holder_field(self.path_field))
-            .order_by("deadline", "pk")[:limit]
-        )
+        holder = holder_field(self.path_field)
+        qs = self.open_records(scope).filter(warning=Warning.RED).select_related(holder)
+        if self.shown:
+            qs = qs.only(
+                *self.shown, "deadline", "overdue_since", f"{holder}__name", f"{holder}__code"
+            )
+        return list(qs.order_by("deadline", "pk")[:limit])
 
 
 _PANELS: dict[str, LoopPanel] = {}

@@ -48,7 +48,11 @@ def figures(
 
 def children_of(scope: Org) -> list[Org]:
     """Every child of the scope, active or not, in the tree's order."""
-    return list(Org.objects.filter(parent=scope).order_by("sort_order", "code"))
+    return list(
+        Org.objects.filter(parent=scope)
+        .only("code", "name", "short_name", "path", "active", "sort_order", "parent_id")
+        .order_by("sort_order", "code")
+    )
 
 
 def by_child(

@@ -247,6 +247,7 @@ def _register_panel() -> None:
             title="问题整改",
             records=lambda: Problem.objects.all(),
             path_field="unit_path",
+            shown=("number", "description"),
             date_field="found_date",
             loop=PROBLEM_LOOP,
             stages=(S.REGISTERED, S.ASSIGNED, S.RECTIFYING, S.SUBMITTED, S.CLOSED),

@@ -233,6 +233,7 @@ def _register_panel() -> None:
             title="诉求办理",
             records=lambda: ServiceRequest.objects.all(),
             path_field="unit_path",
+            shown=("number", "content"),
             date_field="submitted_date",
             loop=REQUEST_LOOP,
             stages=tuple(STATE_ORDER),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
-from zuofeng.core.indicators import Period, month_key
+from zuofeng.core.indicators import Period, memoised, month_key
 from zuofeng.orgs.models import Org, subtree_q
 from zuofeng.study.choices import Cadence
 from zuofeng.study.models import Activity, CadenceRule
@@ -152,7 +152,7 @@ def met_by_prefix(scope_path: str, period: Period, width: int, kind=None) -> dic
     count reaches the minimum, and an org is met when it met as many units as its kind has."""
     from django.db import connections, router
 
-    rules = list(CadenceRule.objects.filter(active=True))
+    rules = memoised(("cadence.rules",), lambda: list(CadenceRule.objects.filter(active=True)))
     if kind is not None:
         rules = [r for r in rules if r.kind_id == kind.pk]
     checks = [(r, units(r.cadence, period)) for r in rules]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import Substr
 
-from zuofeng.core import rollups
+from zuofeng.core import rollups, statements
 from zuofeng.core.indicators import (
     NO_FILTERS,
     CountIndicator,
@@ -126,10 +126,22 @@ class FromRollup:
         return self._apply(qs, filters)
 
     def value(self, scope_path, period, filters: Mapping[str, str] = NO_FILTERS):
-        qs = self._rolled(scope_path, period, filters)
-        if qs is None:
+        if not self.rollup_category or len(scope_path) > ROLLUP_WIDTH:
             return super().value(scope_path, period, filters)
-        return qs.aggregate(v=Sum(self.rollup_sum))["v"] or 0
+        aggregation = {"v": Sum(self.rollup_sum)}
+        if not filters:  # an integer sum over the rollup: a prepared statement
+            prepared = statements.statement(
+                self,
+                lambda path, p: self._rolled(path, p, NO_FILTERS),
+                aggregation,
+                Period,
+                len(scope_path),
+                tag="rollup",
+            )
+            if prepared is not None:
+                v = prepared.run(scope_path, subtree_upper(scope_path), period.start, period.end)
+                return int(v or 0)
+        return self._rolled(scope_path, period, filters).aggregate(**aggregation)["v"] or 0
 
     def by_child(self, scope_path, width, period, filters: Mapping[str, str] = NO_FILTERS):
         qs = self._rolled(scope_path, period, filters) if width <= ROLLUP_WIDTH else None
@@ -206,6 +218,8 @@ study_person_times = RolledSum(
     sum_field="present_count",
     rollup_category=Category.STUDY,
 )
+
+
 @dataclass(frozen=True)
 class StudiedOrgs(CountIndicator):
     """Orgs of the scope with at least one study activity in the period: the orgs of the
