@@ -39,7 +39,8 @@ def _populate() -> None:
 
     run_import("orgs", demo.district(20250601).orgs)
     rng = random.Random(SEED)
-    orgs = list(Org.objects.values_list("pk", flat=True))
+    paths = dict(Org.objects.values_list("pk", "path"))
+    orgs = list(paths)
     rng.shuffle(orgs)
     idle = set(orgs[: len(orgs) // 10])
     busy = orgs[len(orgs) // 10 :]
@@ -47,10 +48,10 @@ def _populate() -> None:
     start = dt.date(2025, 1, 1)
     now = "2025-12-31 00:00:00"
     sql = (
-        "INSERT INTO study_activity (org_id, kind_id, category, topic, date, mode, place, host,"
-        " recorder, named, expected_count, present_count, minutes, youth_group_id,"
-        " created_by_id, created_at, version) VALUES (%s, %s, %s, %s, %s, 'offline', '', '', '',"
-        " 0, NULL, %s, '', NULL, NULL, %s, 1)"
+        "INSERT INTO study_activity (org_id, org_path, kind_id, category, topic, date, mode,"
+        " place, host, recorder, named, expected_count, present_count, minutes, youth_group_id,"
+        " created_by_id, created_at, version) VALUES (%s, %s, %s, %s, %s, %s, 'offline', '', '',"
+        " '', 0, NULL, %s, '', NULL, NULL, %s, 1)"
     )
     with transaction.atomic(), connection.cursor() as cursor:
         batch = []
@@ -60,7 +61,8 @@ def _populate() -> None:
             if QUARTER[0] <= day <= QUARTER[1] and org in idle:
                 continue
             kind, category = rng.choice(kinds)
-            batch.append((org, kind, category, "学习", day.isoformat(), rng.randint(3, 40), now))
+            row = (org, paths[org], kind, category, "学习", day.isoformat(), rng.randint(3, 40))
+            batch.append((*row, now))
             if len(batch) == 20_000:
                 cursor.executemany(sql, batch)
                 batch.clear()
@@ -68,9 +70,10 @@ def _populate() -> None:
         cursor.executemany(sql, batch)
         cursor.execute("SELECT count(*) FROM study_activity")
         missing = ROWS - cursor.fetchone()[0]
+        org = rng.choice(busy)
         cursor.executemany(
             sql,
-            [(rng.choice(busy), *kinds[0], "学习", "2025-01-15", 9, now)] * missing,
+            [(org, paths[org], *kinds[0], "学习", "2025-01-15", 9, now)] * missing,
         )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

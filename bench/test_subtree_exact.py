@@ -132,6 +132,19 @@ def test_exact_after_generation_and_record_edits(generated):
             for _ in range(3)
         ]
     )
+    # A row written by raw SQL that leaves the path out (another tool, a data migration).
+    columns = (
+        "kind_id, category, topic, date, mode, place, host, recorder, named, expected_count,"
+        " present_count, minutes, youth_group_id, created_by_id, created_at, version"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO study_activity (org_id, {columns}) SELECT %s, {columns}"
+            " FROM study_activity WHERE category = 'study' ORDER BY id LIMIT 1",
+            [b.pk],
+        )
+    raw = Activity.objects.order_by("-pk").first()
+    assert (raw.org_id, raw.org_path) == (b.pk, b.path)
     assert_exact()
     # Figures of activities change: person-times, kind (and with it the category), date.
     from zuofeng.study.models import ActivityKind

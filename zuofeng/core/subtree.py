@@ -65,7 +65,8 @@ def _sqlite(c: Copy) -> list[str]:
     # the WHEN clause keeps the update trigger from rewriting a value that is already right.
     fresh = f"(SELECT path FROM {ORG_TABLE} WHERE id = NEW.{c.holder})"
     return [
-        f"""CREATE TRIGGER {c.name}_insert AFTER INSERT ON {c.table} BEGIN
+        f"""CREATE TRIGGER {c.name}_insert AFTER INSERT ON {c.table}
+        WHEN NEW.{c.column} IS NOT {fresh} BEGIN
             UPDATE {c.table} SET {c.column} = {fresh} WHERE id = NEW.id;
         END""",
         f"""CREATE TRIGGER {c.name}_update AFTER UPDATE OF {c.holder}, {c.column} ON {c.table}

@@ -133,7 +133,7 @@ class Problem(LoopRecord):
     )
     # The holder's org path, kept equal to it by database triggers (zuofeng.core.subtree): a
     # subtree's records are one index range without a join to the orgs. Never written by code.
-    unit_path = models.CharField(max_length=255, default="", editable=False)
+    unit_path = models.CharField(max_length=255, default="", db_default="", editable=False)
     leader = models.CharField(_("责任领导"), max_length=50, blank=True)
     person = models.CharField(_("责任人"), max_length=50, blank=True)
     mode = models.CharField(_("整改方式"), max_length=16, choices=Mode.choices, blank=True)

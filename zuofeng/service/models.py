@@ -269,7 +269,7 @@ class ServiceRequest(LoopRecord):
     )
     # The holder's org path, kept equal to it by database triggers (zuofeng.core.subtree): a
     # subtree's records are one index range without a join to the orgs. Never written by code.
-    unit_path = models.CharField(max_length=255, default="", editable=False)
+    unit_path = models.CharField(max_length=255, default="", db_default="", editable=False)
     origin_unit = models.ForeignKey(
         Org, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

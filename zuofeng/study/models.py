@@ -100,7 +100,7 @@ class Activity(models.Model):
     )
     # The holder's org path, kept equal to it by database triggers (zuofeng.core.subtree): a
     # subtree's records are one index range without a join to the orgs. Never written by code.
-    org_path = models.CharField(max_length=255, default="", editable=False)
+    org_path = models.CharField(max_length=255, default="", db_default="", editable=False)
     kind = models.ForeignKey(ActivityKind, on_delete=models.PROTECT, verbose_name=_("活动类型"))
     # The kind's category, copied by every writer (and rewritten when a kind changes category):
     # it leads the per-org index, so a category's count never leaves the index.

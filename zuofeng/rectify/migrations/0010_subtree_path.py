@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='problem',
             name='unit_path',
-            field=models.CharField(default='', editable=False, max_length=255),
+            field=models.CharField(db_default='', default='', editable=False, max_length=255),
         ),
         migrations.RunPython(install, uninstall),
         migrations.AddIndex(

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='activity',
             name='org_path',
-            field=models.CharField(default='', editable=False, max_length=255),
+            field=models.CharField(db_default='', default='', editable=False, max_length=255),
         ),
         migrations.RunPython(install, uninstall),
         migrations.AddIndex(
