@@ -81,6 +81,12 @@ def write_doc(
         for r in results:
             rows[r.name] = _row(r)
         names = ", ".join(r.name for r in results)
+        # An earlier "Updated" line for the same rows (a re-run) no longer applies.
+        intro = "\n\n".join(
+            para
+            for para in intro.split("\n\n")
+            if not (para.startswith("Updated ") and para.endswith(f"`: {names}."))
+        )
         intro += f"\n\nUpdated {today} with `{command}`: {names}."
         block = f"{begin}\n{intro}\n\n{header}\n" + "\n".join(rows.values()) + f"\n{end}"
     else:
