@@ -29,7 +29,6 @@ import os
 import pstats
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,7 +38,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from bench.common import HEADER, Result, alternate, sqlite_database
+from bench.common import HEADER, Result, alternate, gunicorn, sqlite_database
 
 PROBLEMS = 100_000
 REQUESTS = 100_000
@@ -279,12 +278,6 @@ def _token(username: str, role: str, org) -> str:
 # --- the server and the load generator -------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def server():
     """The project's WSGI application (its settings and middleware) with bench.api_urls as the
     root URLconf: what the benchmark's gunicorn serves."""
@@ -298,43 +291,10 @@ def server():
 
 
 def _serve(db: Path) -> tuple[subprocess.Popen, int]:
-    """gunicorn on loopback serving `server()`: 2 workers of 4 threads, as bench.service runs
-    its server."""
-    port = _free_port()
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="zuofeng.settings",
-        DATABASE_URL=f"sqlite:///{db}",
-        ZUOFENG_HOME=os.environ["ZUOFENG_HOME"],
+    """gunicorn on loopback serving `server()` (the project with the bench URLs)."""
+    return gunicorn(
+        "bench.api:server()", settings="zuofeng.settings", db=db, home=os.environ["ZUOFENG_HOME"]
     )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "bench.api:server()",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "2",
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    for _ in range(150):
-        if proc.poll() is not None:
-            raise RuntimeError("the benchmark server exited at start")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc, port
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the benchmark server did not start")
 
 
 def _get(port: int, path: str, token: str) -> dict:

@@ -105,3 +105,35 @@ def replay(statements) -> float:
             cursor.execute(sql, params)
             cursor.fetchall()
     return time.perf_counter() - start
+
+
+def gunicorn(app: str, *, settings: str, db, home: str):
+    """gunicorn serving `app` (a WSGI path) on a free loopback port with the SQLite file `db`:
+    2 workers of 4 threads, as a small office server would run. Returns (process, port) once it
+    accepts connections; the caller stops the process."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(
+        os.environ, DJANGO_SETTINGS_MODULE=settings, DATABASE_URL=f"sqlite:///{db}",
+        ZUOFENG_HOME=home,
+    )  # fmt: skip
+    command = [sys.executable, "-m", "gunicorn", app, "-b", f"127.0.0.1:{port}"]
+    command += ["-w", "2", "--threads", "4", "--log-level", "warning"]
+    proc = subprocess.Popen(command, env=env, cwd=Path(__file__).resolve().parent.parent)
+    for _ in range(150):
+        if proc.poll() is not None:
+            raise RuntimeError("the benchmark server exited at start")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc, port
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the benchmark server did not start")

@@ -14,16 +14,14 @@ import http.client
 import os
 import random
 import re
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from decimal import Decimal
 from pathlib import Path
 
-from bench.common import HEADER, Result, alternate
+from bench.common import HEADER, Result, alternate, gunicorn
 
 REQUESTS = int(os.environ.get("ZUOFENG_BENCH_SERVICE_REQUESTS", "1000000"))
 SEED = 20251201
@@ -205,46 +203,8 @@ def _indicator_sql(root) -> float:
 # --- the public endpoint under load ---------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _serve(db: Path, home: str) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="bench.service_settings",
-        DATABASE_URL=f"sqlite:///{db}",
-        ZUOFENG_HOME=home,
-    )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "zuofeng.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "2",
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    for _ in range(100):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc, port
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the benchmark server did not start")
+    return gunicorn("zuofeng.wsgi", settings="bench.service_settings", db=db, home=home)
 
 
 def _load(port: int, path: str, body: dict[str, str]) -> float:

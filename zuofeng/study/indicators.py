@@ -76,10 +76,10 @@ def _activities(p: Period, category: str | None = None) -> QuerySet:
 
 
 class ByOrgPath:
-    """by_child grouped on each org's full path, then added up per child prefix in Python.
-    SQLite walks the org path index in order and each org's activities in the covering
-    (org, category, date, kind) index, so `GROUP BY path` streams; grouping on a path prefix
-    needs a temporary B-tree over every row of the period (measured ~3× slower)."""
+    """by_child grouped on each holder's full path (the copied `org_path`), then added up per
+    child prefix in Python: the (org_path, category, date) index delivers the rows in path
+    order, so `GROUP BY org_path` streams, while grouping on a path prefix needs a temporary
+    B-tree over every row of the period (measured ~3× slower on SQLite)."""
 
     def by_child(self, scope_path, width, period, filters: Mapping[str, str] = NO_FILTERS):
         rows = (
