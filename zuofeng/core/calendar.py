@@ -27,6 +27,7 @@ class WorkCalendar:
         if overrides is None:
             overrides = dict(CalendarOverride.objects.values_list("day", "kind"))
         self.overrides = overrides
+        self._added: dict[tuple[dt.date, int], dt.date] = {}
 
     def is_workday(self, day: dt.date) -> bool:
         kind = self.overrides.get(day)
@@ -41,7 +42,14 @@ class WorkCalendar:
 
     def add_workdays(self, start: dt.date, n: int) -> dt.date:
         """The date n working days after start (n = 0: start itself if it is a working day,
-        else the next working day). Negative n counts backwards."""
+        else the next working day). Negative n counts backwards. Answers are kept: a file or a
+        sweep asks for the same few deadlines again and again."""
+        key = (start, n)
+        if key not in self._added:
+            self._added[key] = self._add(start, n)
+        return self._added[key]
+
+    def _add(self, start: dt.date, n: int) -> dt.date:
         day = start
         if n == 0:
             while not self.is_workday(day):

@@ -1,10 +1,9 @@
 """Bulk writes of the district for imports: many orgs or people in one transaction, in batches.
 
-Rows go to the database with executemany (one statement, many parameter rows) rather than
-bulk_create/bulk_update: those build a model instance and compile SQL per row, and bulk_update
-a CASE per field per row, which made an import of 45,000 people several times slower than
-reading the file (see docs/performance.md). Values pass through each field's
-`get_db_prep_save` where the backend needs it (dates), as the ORM does.
+Rows go to the database through zuofeng.core.bulk (executemany: one statement, many
+parameter rows) rather than bulk_create/bulk_update: those build a model instance and compile
+SQL per row, and bulk_update a CASE per field per row, which made an import of 45,000 people
+several times slower than reading the file (see docs/performance.md).
 
 These are services like `services.py`, for whole files: the importer (zuofeng.orgs.importers)
 has already validated every row, checked the actor's scope and decided what changes; these
@@ -17,16 +16,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from zuofeng.core import audit, crypto
+from zuofeng.core.bulk import converter, insert_many, update_many
 from zuofeng.orgs.models import SEGMENT, Org, Person, segment, subtree_q
 from zuofeng.orgs.services import _actor
-
-BATCH = 5000  # rows per executemany call
 
 
 @dataclass
@@ -44,77 +42,6 @@ class OrgRow:
     version: int = 1
     changed: bool = False
     moved: bool = False
-
-
-def _converter(field):
-    """How a value reaches the database driver: dates and datetimes through the backend's
-    adapter, which is where the ORM's get_db_prep_save ends for values that are already
-    dates (memoised: an import repeats its timestamp and many dates); the rest as it is."""
-    if isinstance(field, models.DateTimeField):
-        adapt = connection.ops.adapt_datetimefield_value
-    elif isinstance(field, models.DateField):
-        adapt = connection.ops.adapt_datefield_value
-    else:
-        return None
-    seen: dict = {}
-
-    def convert(value):
-        try:
-            return seen[value]
-        except KeyError:
-            seen[value] = adapt(value)
-            return seen[value]
-
-    return convert
-
-
-def _prepare(fields, rows):
-    converters = [(i, c) for i, c in enumerate(_converter(f) for f in fields) if c]
-    if not converters:
-        return [tuple(row) for row in rows]
-    out = []
-    for row in rows:
-        row = list(row)
-        for i, convert in converters:
-            row[i] = convert(row[i])
-        out.append(tuple(row))
-    return out
-
-
-def _insert_many(model, names: list[str], rows: list[tuple], *, prepared: bool = False) -> None:
-    """One INSERT statement run for many rows (executemany): the ORM's bulk_create without
-    building a model instance and compiling SQL per row, which dominated import time.
-    `prepared`: the caller already adapted dates with _converter."""
-    if not rows:
-        return
-    fields = [model._meta.get_field(name) for name in names]
-    qn = connection.ops.quote_name
-    # Identifiers come from the model's metadata, quoted; every value is a parameter.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        qn(model._meta.db_table),
-        ", ".join(qn(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    with connection.cursor() as cursor:
-        for i in range(0, len(rows), BATCH):
-            batch = rows[i : i + BATCH]
-            cursor.executemany(sql, batch if prepared else _prepare(fields, batch))
-
-
-def _update_many(model, names: list[str], rows: list[tuple]) -> None:
-    """UPDATE … WHERE id = %s for many rows (executemany); each row ends with its pk."""
-    if not rows:
-        return
-    fields = [model._meta.get_field(name) for name in names]
-    qn = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
-        qn(model._meta.db_table),
-        ", ".join(f"{qn(f.column)} = %s" for f in fields),
-        qn(model._meta.pk.column),
-    )
-    with connection.cursor() as cursor:
-        for i in range(0, len(rows), BATCH):
-            cursor.executemany(sql, _prepare([*fields, model._meta.pk], rows[i : i + BATCH]))
 
 
 _ORG_INSERT = [
@@ -146,7 +73,7 @@ def orgs_apply(*, actor, rows: list[OrgRow], paths: dict[str, str], after: dict)
     """
     now = timezone.now()
     new_rows = [r for r in rows if r.pk is None]
-    _insert_many(
+    insert_many(
         Org,
         _ORG_INSERT,
         [
@@ -187,8 +114,8 @@ def orgs_apply(*, actor, rows: list[OrgRow], paths: dict[str, str], after: dict)
                     row.pk,
                 )
             )
-    _update_many(Org, ["parent", "path", "depth"], placed)
-    _update_many(Org, _ORG_UPDATE, changed)
+    update_many(Org, ["parent", "path", "depth"], placed)
+    update_many(Org, _ORG_UPDATE, changed)
     audit.record(
         actor=_actor(actor),
         action="import.orgs",
@@ -288,10 +215,10 @@ def people_apply(*, actor, creates: list[PersonRow], updates: list[PersonRow], a
     """Insert and update people in batches; phone and ID are encrypted here, as in
     services._apply_person, and only the keyed hashes are searchable."""
     now = timezone.now()
-    # New rows are adapted here, once, rather than copied again by _prepare.
-    stamp = _converter(Person._meta.get_field("updated_at"))(now)
-    birth = _converter(Person._meta.get_field("birth_date"))
-    _insert_many(
+    # New rows are adapted here, once, rather than copied again by insert_many.
+    stamp = converter(Person._meta.get_field("updated_at"))(now)
+    birth = converter(Person._meta.get_field("birth_date"))
+    insert_many(
         Person,
         [*_PERSON_COLUMNS, "active", "created_at"],
         [
@@ -304,7 +231,7 @@ def people_apply(*, actor, creates: list[PersonRow], updates: list[PersonRow], a
         ],
         prepared=True,
     )
-    _update_many(
+    update_many(
         Person,
         _PERSON_COLUMNS,
         [(*_person_values(r, r.version + 1, now, r.birth_date), r.pk) for r in updates],

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from zuofeng.core import audit, counters
+from zuofeng.core import audit, counters, subtree
+from zuofeng.core.bulk import among, insert_many
+from zuofeng.core.calendar import WorkCalendar
 from zuofeng.core.models import TimelineEvent
 from zuofeng.core.sheets import CODE, DATE, Column, Errors, Importer, Row, register
 from zuofeng.core.sheets.reader import parse_date, parse_int
@@ -68,6 +71,55 @@ class ProblemPlan:
     creates: list[dict] = field(default_factory=list)
     updates: list[tuple[int, dict, dict]] = field(default_factory=list)  # pk, before, after
     unchanged: int = 0
+    paths: dict[int, str] = field(default_factory=dict)  # unit id -> its path, for new rows
+
+
+@dataclass
+class _Vocabulary:
+    """What a ledger row is checked against, read once per file; the parsing of cells that
+    repeat (deadlines, key areas) is kept per distinct cell."""
+
+    sources: dict[str, int]
+    categories: dict[str, int]
+    campaigns: dict[str, int]
+    states: dict[str, str]
+    modes: dict[str, str]
+    areas: dict[str, str]
+    units: dict[str, Org]
+    paths: list[str] | None
+    today: dt.date
+    calendar: WorkCalendar
+    _deadlines: dict = field(default_factory=dict)
+    _key_areas: dict = field(default_factory=dict)
+
+    def deadline(self, raw) -> int | dt.date | str:
+        """A number of working days, a date, or the message of a value that is neither."""
+        if raw not in self._deadlines:
+            try:
+                if str(raw).strip().isdigit():
+                    self._deadlines[raw] = parse_int(raw)
+                else:
+                    self._deadlines[raw] = parse_date(raw)
+            except ValueError as exc:
+                self._deadlines[raw] = str(exc)
+        return self._deadlines[raw]
+
+    def key_areas(self, text: str) -> tuple[tuple[bool, bool, bool], list[str]]:
+        """(power, funds, resources) flags of a 重点领域 cell, and the labels not known."""
+        if text not in self._key_areas:
+            chosen, unknown = set(), []
+            for label in text.replace(",", "、").replace("，", "、").split("、"):
+                label = label.strip()
+                if not label:
+                    continue
+                code = self.areas.get(label) or (label if label in KeyArea.values else None)
+                if code is None:
+                    unknown.append(label)
+                else:
+                    chosen.add(code)
+            flags = (KeyArea.POWER in chosen, KeyArea.FUNDS in chosen, KeyArea.RESOURCES in chosen)
+            self._key_areas[text] = (flags, unknown)
+        return self._key_areas[text]
 
 
 @register
@@ -110,95 +162,80 @@ class ProblemImporter(Importer):
     )
 
     def plan(self, rows: list[Row], present, errors: Errors, *, actor) -> ProblemPlan:
-        sources = {s.name: s.pk for s in ProblemSource.objects.all()}
-        categories = {c.name: c.pk for c in ProblemCategory.objects.all()}
-        campaigns = {c.name: c.pk for c in Campaign.objects.all()}
-        states, modes, areas = (_zh(ProblemState.choices), _zh(Mode.choices), _zh(KeyArea.choices))
         codes = {r["unit_code"] for r in rows if r["unit_code"]}
         units = {o.code: o for o in Org.objects.filter(code__in=codes).only("id", "code", "path")}
-        paths = None if actor is None else org_scope.paths_for(actor, PROBLEM_REGISTER)
-        today = timezone.localdate()
-        clean: list[tuple[Row, dict]] = []
+        v = _Vocabulary(
+            sources={s.name: s.pk for s in ProblemSource.objects.all()},
+            categories={c.name: c.pk for c in ProblemCategory.objects.all()},
+            campaigns={c.name: c.pk for c in Campaign.objects.all()},
+            states=_zh(ProblemState.choices),
+            modes=_zh(Mode.choices),
+            areas=_zh(KeyArea.choices),
+            units=units,
+            paths=None if actor is None else org_scope.paths_for(actor, PROBLEM_REGISTER),
+            today=timezone.localdate(),
+            calendar=WorkCalendar(),
+        )
+        clean: list[dict] = []
         seen_numbers: set[str] = set()
         for row in rows:
-            item = self._row(
-                row,
-                errors,
-                sources,
-                categories,
-                campaigns,
-                states,
-                modes,
-                areas,
-                units,
-                paths,
-                today,
-            )
+            item = self._row(row, errors, v)
             number = row["number"]
             if number:
                 if number in seen_numbers:
                     errors.add(row, "number", _("问题编号在文件中重复"))
                 seen_numbers.add(number)
             if item is not None:
-                clean.append((row, item))
-        return self._match(clean, actor)
+                clean.append(item)
+        plan = self._match(clean, actor)
+        plan.paths = {unit.pk: unit.path for unit in units.values()}
+        return plan
 
-    def _row(
-        self, row, errors, sources, categories, campaigns, states, modes, areas, units, paths, today
-    ) -> dict | None:
+    def _row(self, row: Row, errors: Errors, v: _Vocabulary) -> dict | None:
+        get = row.values.get
         item: dict = {
-            "description": (row["description"] or "").strip(),
-            "leader": row["leader"] or "",
-            "person": row["person"] or "",
-            "measures": row["measures"] or "",
-            "number": row["number"] or "",
+            "description": (get("description") or "").strip(),
+            "leader": get("leader") or "",
+            "person": get("person") or "",
+            "measures": get("measures") or "",
+            "number": get("number") or "",
+            "source_id": self._pick(row, "source", v.sources, errors),
+            "category_id": self._pick(row, "category", v.categories, errors),
+            "campaign_id": self._pick(row, "campaign", v.campaigns, errors),
+            "mode": self._pick(row, "mode", v.modes, errors) or "",
+            "state": self._pick(row, "state", v.states, errors) or ProblemState.REGISTERED,
         }
-        item["source_id"] = self._pick(row, "source", sources, errors, required=True)
-        item["category_id"] = self._pick(row, "category", categories, errors)
-        item["campaign_id"] = self._pick(row, "campaign", campaigns, errors)
-        item["mode"] = self._pick(row, "mode", modes, errors) or ""
-        item["state"] = self._pick(row, "state", states, errors) or ProblemState.REGISTERED
-        found = row["found_date"]
-        if found and found > today:
+        found = get("found_date")
+        if found and found > v.today:
             errors.add(row, "found_date", _("发现日期不能晚于今天"))
         item["found_date"] = found
-        unit = units.get(row["unit_code"]) if row["unit_code"] else None
-        if row["unit_code"] and row.ok("unit_code"):
+        code = get("unit_code")
+        unit = v.units.get(code) if code else None
+        if code and row.ok("unit_code"):
             if unit is None:
-                errors.add(row, "unit_code", _("组织编码“%(c)s”不存在") % {"c": row["unit_code"]})
-            elif paths is not None and not any(unit.path.startswith(p) for p in paths):
+                errors.add(row, "unit_code", _("组织编码“%(c)s”不存在") % {"c": code})
+            elif v.paths is not None and not any(unit.path.startswith(p) for p in v.paths):
                 errors.add(row, "unit_code", _("不在您的管辖范围内"))
         item["unit_id"] = unit.pk if unit else None
-        item["deadline"] = self._deadline(row, found, errors)
-        closed = row["closed_date"]
-        if item["state"] == ProblemState.CLOSED and not closed and row.ok("closed_date"):
+        item["deadline"] = self._deadline(row, found, errors, v)
+        closed = get("closed_date")
+        is_closed = item["state"] == ProblemState.CLOSED
+        if is_closed and not closed and row.ok("closed_date"):
             errors.add(row, "closed_date", _("状态为“已销号”时必须填写销号日期"))
-        elif closed and item["state"] != ProblemState.CLOSED:
+        elif closed and not is_closed:
             errors.add(row, "closed_date", _("只有“已销号”的问题可以填写销号日期"))
         elif closed and found and closed < found:
             errors.add(row, "closed_date", _("销号日期不能早于发现日期"))
-        item["closed_date"] = closed if item["state"] == ProblemState.CLOSED else None
-        flags = {"key_power": False, "key_funds": False, "key_resources": False}
-        for label in filter(
-            None,
-            (
-                p.strip()
-                for p in (row["key_areas"] or "").replace(",", "、").replace("，", "、").split("、")
-            ),
-        ):
-            code = areas.get(label) or (label if label in KeyArea.values else None)
-            if code is None:
-                errors.add(row, "key_areas", _("未知重点领域：%(v)s") % {"v": label})
-                continue
-            flags[
-                {"power": "key_power", "funds": "key_funds", "resources": "key_resources"}[code]
-            ] = True
-        item.update(flags)
+        item["closed_date"] = closed if is_closed else None
+        flags, unknown = v.key_areas(get("key_areas") or "")
+        for label in unknown:
+            errors.add(row, "key_areas", _("未知重点领域：%(v)s") % {"v": label})
+        item["key_power"], item["key_funds"], item["key_resources"] = flags
         return None if row.bad else item
 
     @staticmethod
-    def _pick(row: Row, key: str, table: dict, errors: Errors, required: bool = False):
-        value = row[key]
+    def _pick(row: Row, key: str, table: dict, errors: Errors):
+        value = row.values.get(key)
         if not value:
             return None
         if value not in table:
@@ -208,36 +245,35 @@ class ProblemImporter(Importer):
         return table[value]
 
     @staticmethod
-    def _deadline(row: Row, found: dt.date | None, errors: Errors) -> dt.date | None:
+    def _deadline(
+        row: Row, found: dt.date | None, errors: Errors, v: _Vocabulary
+    ) -> dt.date | None:
         """A date, or a number of working days counted from the found date."""
-        raw = row["deadline"]
+        raw = row.values.get("deadline")
         if raw in (None, ""):
             return None
-        try:
-            days = parse_int(raw) if str(raw).strip().isdigit() else None
-            deadline = None if days is not None else parse_date(raw)
-        except ValueError as exc:
-            errors.add(row, "deadline", str(exc))
+        parsed = v.deadline(raw)
+        if isinstance(parsed, str):
+            errors.add(row, "deadline", parsed)
             return None
-        if days is not None and found:
-            from zuofeng.core.calendar import WorkCalendar
-
-            deadline = WorkCalendar().add_workdays(found, days)
+        deadline = parsed
+        if isinstance(parsed, int):
+            deadline = v.calendar.add_workdays(found, parsed) if found else None
         if deadline and found and deadline < found:
             errors.add(row, "deadline", _("整改时限不能早于发现日期"))
             return None
         return deadline
 
-    def _match(self, clean: list[tuple[Row, dict]], actor) -> ProblemPlan:
+    def _match(self, clean: list[dict], actor) -> ProblemPlan:
         plan = ProblemPlan()
-        numbers = [item["number"] for _row, item in clean if item["number"]]
+        numbers = [item["number"] for item in clean if item["number"]]
         by_number = {
             p["number"]: p
-            for p in Problem.objects.filter(number__in=numbers).values("pk", "number", *FIELDS)
+            for p in Problem.objects.filter(number__in=among(numbers)).values(
+                "pk", "number", *FIELDS
+            )
         }
-        keyless = [
-            (item["unit_id"], item["found_date"]) for _r, item in clean if not item["number"]
-        ]
+        keyless = [(item["unit_id"], item["found_date"]) for item in clean if not item["number"]]
         by_key: dict = {}
         if keyless:
             qs = Problem.objects.filter(
@@ -245,7 +281,7 @@ class ProblemImporter(Importer):
             )
             for p in qs.values("pk", "number", *FIELDS):
                 by_key[(p["unit_id"], p["found_date"], p["description"])] = p
-        for _row, item in clean:
+        for item in clean:
             existing = (
                 by_number.get(item["number"])
                 if item["number"]
@@ -267,54 +303,68 @@ class ProblemImporter(Importer):
 
     @transaction.atomic
     def apply(self, plan: ProblemPlan, *, actor, report) -> None:
+        """New problems and their "imported" events go in as rows (core.bulk): a ledger of
+        100,000 rows spent most of its time building model instances. Updates keep the ORM,
+        one UPDATE per changed problem with its version bumped."""
         now = timezone.now()
         actor_id = None if actor is None or isinstance(actor, str) else actor.pk
         actor_name = actor.get_username() if actor_id else "cli"
-        created = []
+        mine: dict[str, str] = {}  # number -> state of every new problem
         for item in plan.creates:
-            number = item.pop("number") or self._next_number(item["found_date"].year)
-            created.append(Problem(number=number, created_by_id=actor_id, **item))
-        Problem.objects.bulk_create(created, batch_size=500)
-        if not all(p.pk for p in created):  # backends without RETURNING: read the ids back
-            ids = dict(
-                Problem.objects.filter(number__in=[p.number for p in created]).values_list(
-                    "number", "pk"
-                )
+            if not item["number"]:
+                item["number"] = self._next_number(item["found_date"].year)
+            mine[item["number"]] = item["state"]
+        last_id = Problem.objects.aggregate(last=Max("pk"))["last"] or 0
+        paths, pick = plan.paths, itemgetter(*FIELDS)
+        with subtree.inserting(Problem):
+            insert_many(
+                Problem,
+                ("number", "created_by", "unit_path", "created_at", "updated_at", *FIELDS),
+                (
+                    (item["number"], actor_id, paths[item["unit_id"]], now, now, *pick(item))
+                    for item in plan.creates
+                ),
             )
-            for p in created:
-                p.pk = ids[p.number]
-        updated = []
         for pk, _before, after in plan.updates:
             Problem.objects.filter(pk=pk).update(**after, version=F("version") + 1, updated_at=now)
-            updated.append(pk)
-        events = [
-            TimelineEvent(
-                object_type="rectify.problem",
-                object_id=str(p.pk),
-                at=now,
-                actor_id=actor_id,
-                actor_name=actor_name,
-                action="imported",
-                to_state=p.state,
-                note=_("导入台账"),
-            )
-            for p in created
-        ]
-        events += [
-            TimelineEvent(
-                object_type="rectify.problem",
-                object_id=str(pk),
-                at=now,
-                actor_id=actor_id,
-                actor_name=actor_name,
-                action="imported",
-                to_state=after["state"],
-                note=_("导入更新"),
-                data=audit._normalise({k: v for k, v in after.items() if before[k] != v}),
-            )
-            for pk, before, after in plan.updates
-        ]
-        TimelineEvent.objects.bulk_create(events, batch_size=1000)
+        # Ids grow: every row this transaction wrote has a larger id than any there before it;
+        # a concurrent writer's rows are told apart by number (unique).
+        new = (
+            Problem.objects.filter(pk__gt=last_id)
+            .values_list("pk", "number")
+            .iterator(chunk_size=5000)
+        )
+        event = ("rectify.problem", now, actor_id, actor_name, "imported")
+        note = _("导入台账")
+        insert_many(
+            TimelineEvent,
+            ("object_type", "at", "actor", "actor_name", "action", "object_id", "to_state", "note"),
+            ((*event, str(pk), mine[number], note) for pk, number in new if number in mine),
+        )
+        insert_many(
+            TimelineEvent,
+            (
+                "object_type",
+                "at",
+                "actor",
+                "actor_name",
+                "action",
+                "object_id",
+                "to_state",
+                "note",
+                "data",
+            ),
+            (
+                (
+                    *event,
+                    str(pk),
+                    after["state"],
+                    _("导入更新"),
+                    audit._normalise({k: v for k, v in after.items() if before[k] != v}),
+                )
+                for pk, before, after in plan.updates
+            ),
+        )
         audit.record(
             actor=actor if actor is not None else "cli",
             action="import.problems",

@@ -262,6 +262,9 @@ class Table:
     rows: Iterable[tuple[int, Sequence[object]]]
 
 
+_UNSEEN = object()
+_MEMO_SIZE = 20_000  # distinct cells remembered per column (a free-text column has no repeats)
+
 _PARSERS: dict[str, Callable[[object], Any]] = {
     TEXT: reader.normalise_text,
     CODE: reader.normalise_compact,
@@ -293,7 +296,7 @@ def parse_table(
     if errors:
         return [], present
     specs = [
-        (index, col.key, _PARSERS[col.parse], col.max_length or 0, col.required)
+        (index, col.key, _PARSERS[col.parse], col.max_length or 0, col.required, {})
         for index, col in positions
     ]
     rows: list[Row] = []
@@ -304,13 +307,24 @@ def parse_table(
         values: dict[str, Any] = {}
         row = Row(number, values)
         width = len(cells)
-        for index, key, parse, max_length, required in specs:
+        for index, key, parse, max_length, required, seen in specs:
+            cell = cells[index] if index < width else None
+            # A column repeats its values (a source, a state, a date, a unit): each distinct
+            # cell is parsed once. Keyed by type too, as 1 == 1.0 == True.
+            memo = (cell.__class__, cell)
             try:
-                value = parse(cells[index] if index < width else None)
-            except ValueError as exc:
-                errors.add(row, key, str(exc))
-                values[key] = None
-                continue
+                value = seen.get(memo, _UNSEEN)
+            except TypeError:  # an unhashable value from an in-memory row
+                value = memo = _UNSEEN
+            if value is _UNSEEN:
+                try:
+                    value = parse(cell)
+                except ValueError as exc:
+                    errors.add(row, key, str(exc))
+                    values[key] = None
+                    continue
+                if memo is not _UNSEEN and len(seen) < _MEMO_SIZE:
+                    seen[memo] = value
             if value is None or value == "":
                 if required:
                     errors.add(row, key, _("必填"))
