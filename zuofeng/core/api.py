@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -12,7 +14,8 @@ from ninja import errors as ninja_errors
 from ninja.errors import AuthenticationError
 from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer
-from pydantic import AfterValidator, field_validator
+from pydantic import AfterValidator, TypeAdapter, field_validator
+from typing_extensions import TypedDict
 
 from zuofeng.core import crypto
 from zuofeng.core.errors import Conflict
@@ -76,6 +79,83 @@ class Pagination(LimitOffsetPagination):
     class Input(Schema):
         limit: int = Field(100, ge=1, le=1000)
         offset: int = Field(0, ge=0, le=1_000_000_000)
+
+    def _items_count(self, queryset) -> int:
+        return super()._items_count(getattr(queryset, "counted_from", queryset))
+
+
+class Rows:
+    """A list endpoint's page built from rows (`.values()`) rather than model instances.
+
+    Ninja validates a page of model instances through a wrapper that looks every field up in
+    Python (dotted aliases through Django's template variables), after the ORM has built an
+    instance per row with its joined relations; for a page of 50 that was most of a request's
+    time. Here the endpoint selects exactly the columns its schema shows; each row is named
+    as the schema names its fields and validated in one pass by pydantic (a typed dict of the
+    same fields and types), then rendered by the API's renderer — the same JSON, the same
+    OpenAPI document (the schema stays the endpoint's declared response).
+
+    A field's column is its alias with dots as `__` ("unit.code" → unit__code), else its name;
+    `computed` gives a field that is not a column: the columns it reads and a function of the
+    row. Use as the outermost decorator of a paginated endpoint returning `rows.values(qs)`.
+    """
+
+    def __init__(
+        self,
+        schema: type[Schema],
+        computed: dict[str, tuple[Sequence[str], Callable[[dict], Any]]] | None = None,
+    ):
+        computed = computed or {}
+        self.schema = schema
+        self.fields: list[tuple[str, str]] = []
+        columns: dict[str, None] = {}
+        for name, info in schema.model_fields.items():
+            if name in computed:
+                continue
+            column = (info.alias or name).replace(".", "__")
+            self.fields.append((name, column))
+            columns[column] = None
+        for needs, _fn in computed.values():
+            columns.update(dict.fromkeys(needs))
+        self.columns = list(columns)
+        self.computed = [(name, fn) for name, (_needs, fn) in computed.items()]
+        row_type = TypedDict(  # type: ignore[misc]
+            f"{schema.__name__}Row",
+            {name: info.annotation for name, info in schema.model_fields.items()},
+        )
+        self.adapter = TypeAdapter(list[row_type])
+
+    def values(self, queryset):
+        """The rows of `queryset` this schema shows. The page's total is counted on `queryset`
+        itself (Pagination reads `counted_from`): a count over the rows would keep the joins
+        their related columns need."""
+        rows = queryset.values(*self.columns)
+        rows.counted_from = queryset
+        return rows
+
+    def items(self, rows) -> list[dict]:
+        """The rows as the schema's fields, validated."""
+        fields, computed = self.fields, self.computed
+        items = []
+        for row in rows:
+            item = {name: row[column] for name, column in fields}
+            for name, fn in computed:
+                item[name] = fn(row)
+            items.append(item)
+        return self.adapter.validate_python(items)
+
+    def __call__(self, view):
+        @functools.wraps(view)
+        def page(request, *args, **kwargs):
+            result = view(request, *args, **kwargs)
+            if not isinstance(result, dict):
+                return result
+            from zuofeng.api import api
+
+            result["items"] = self.items(result["items"])
+            return api.create_response(request, result, status=200)
+
+        return page
 
 
 def _messages(exc: ValidationError) -> dict:

@@ -9,7 +9,7 @@ from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from zuofeng.core.api import Input, Pagination, require_id
+from zuofeng.core.api import Input, Pagination, Rows, require_id
 from zuofeng.orgs import scope
 from zuofeng.orgs import selectors as org_selectors
 from zuofeng.rectify import checklists as checklist_rules
@@ -144,7 +144,22 @@ def _detail(user, problem):
     return problem
 
 
+def _key_areas(row: dict) -> list[str]:
+    flags = (
+        (row["key_power"], KeyArea.POWER),
+        (row["key_funds"], KeyArea.FUNDS),
+        (row["key_resources"], KeyArea.RESOURCES),
+    )
+    return [area.value for on, area in flags if on]
+
+
+PROBLEM_ROWS = Rows(
+    ProblemOut, computed={"key_areas": (("key_power", "key_funds", "key_resources"), _key_areas)}
+)
+
+
 @router.get("/problems", response=list[ProblemOut], summary="The problem ledger")
+@PROBLEM_ROWS
 @paginate(Pagination)
 def list_problems(request, query: Query[LedgerQuery]):
     scope.require(request.auth, PROBLEM_VIEW)
@@ -164,7 +179,7 @@ def list_problems(request, query: Query[LedgerQuery]):
         q=query.q,
         round=query.round,
     )
-    return selectors.ledger(request.auth, f, sort=query.sort)
+    return PROBLEM_ROWS.values(selectors.ledger(request.auth, f, sort=query.sort))
 
 
 @router.get("/problems/{problem_id}", response=ProblemDetail, summary="One problem")

@@ -383,14 +383,14 @@ class ProblemImporter(Importer):
     def export_rows(self, *, actor, scope: str | None, full: bool):
         qs = Problem.objects.all()
         if actor is not None:
-            qs = qs.filter(subtrees_q(org_scope.paths_for(actor, PROBLEM_VIEW), "unit__path"))
+            qs = qs.filter(subtrees_q(org_scope.paths_for(actor, PROBLEM_VIEW), "unit_path"))
         if scope:
             org = Org.objects.filter(code=scope).first()
             if org is None:
                 from zuofeng.core.sheets import ExportError
 
                 raise ExportError(_("组织编码“%(code)s”不存在") % {"code": scope})
-            qs = qs.filter(subtrees_q([org.path], "unit__path"))
+            qs = qs.filter(subtrees_q([org.path], "unit_path"))
         with translation.override("zh-hans"):
             states = {v: str(label) for v, label in ProblemState.choices}
             modes = {v: str(label) for v, label in Mode.choices}

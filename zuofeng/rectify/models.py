@@ -111,7 +111,9 @@ class Inspection(models.Model):
 
 class ProblemQuerySet(models.QuerySet):
     def within(self, paths) -> ProblemQuerySet:
-        return self.filter(subtrees_q(paths, "unit__path"))
+        """Problems whose responsible unit is in the subtrees: a range on the copied path
+        (kept exact by triggers, zuofeng.core.subtree), no join to the orgs."""
+        return self.filter(subtrees_q(paths, "unit_path"))
 
 
 class Problem(LoopRecord):

@@ -89,7 +89,7 @@ def round_close(*, actor, round_: Round, closed_on: dt.date | None = None) -> Ro
     closed_on = closed_on or timezone.localdate()
     if closed_on < r.opened_on:
         raise ValidationError({"closed_on": _("结束日期不能早于开始日期")})
-    rows = Problem.objects.filter(subtree_q(r.org.path, "unit__path")).values("pk", *_DIGEST_FIELDS)
+    rows = Problem.objects.filter(subtree_q(r.org.path, "unit_path")).values("pk", *_DIGEST_FIELDS)
     RoundEntry.objects.bulk_create(
         (
             RoundEntry(

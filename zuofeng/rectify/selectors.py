@@ -73,7 +73,7 @@ def ledger(
     if f.overdue:
         qs = qs.filter(state__in=OPEN_STATES, deadline__lt=today or timezone.localdate())
     if f.unit is not None:
-        qs = qs.filter(subtree_q(f.unit.path, "unit__path"))
+        qs = qs.filter(subtree_q(f.unit.path, "unit_path"))
     if f.q:
         qs = qs.filter(Q(number=f.q) | Q(description__contains=f.q))
     if f.round:

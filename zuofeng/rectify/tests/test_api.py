@@ -7,6 +7,9 @@ import datetime as dt
 
 import pytest
 import requests
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from zuofeng.core.models import AuditEntry
 from zuofeng.orgs import services as org_services
@@ -157,6 +160,40 @@ def test_problem_loop_over_http(world, subtests):
         )
         assert lead.get(f"{api}/problems", params={"unit": "U"}, timeout=10).json()["count"] == 0
         assert lead.get(f"{api}/problems", params={"sort": "bogus"}, timeout=10).status_code == 422
+
+
+def test_list_items_are_what_the_schema_makes_of_the_records(world):
+    """The list is served from rows (core.api.Rows): each item must be exactly what ProblemOut
+    makes of the model instance, and what the detail endpoint shows of it."""
+    from zuofeng.core.sheets import run_import
+    from zuofeng.rectify.api import ProblemOut
+    from zuofeng.rectify.tests.test_importers import GOOD
+
+    _d, lead, _unit, _other, api = world
+    run_import("problems", [*GOOD, dict(GOOD[1], 问题描述="另一问题", 重点领域="", 所属专项="")])
+    page = lead.get(f"{api}/problems", params={"limit": 10}, timeout=10).json()
+    assert page["count"] == 3 and len(page["items"]) == 3
+    records = {p.pk: p for p in Problem.objects.select_related("unit", "source", "category")}
+    for item in page["items"]:
+        assert item == ProblemOut.from_orm(records[item["id"]]).model_dump(mode="json")
+        detail = lead.get(f"{api}/problems/{item['id']}", timeout=10).json()
+        assert item == {k: detail[k] for k in item}
+    assert {tuple(i["key_areas"]) for i in page["items"]} == {
+        ("funds",),
+        ("power", "resources"),
+        (),
+    }
+    second = lead.get(f"{api}/problems", params={"limit": 1, "offset": 1}, timeout=10).json()
+    assert second == {"items": page["items"][1:2], "count": 3}
+    # Token, scope, the count and the page: the count reads the problems alone, no join.
+    with CaptureQueriesContext(connection) as ctx:
+        r = Client().get(
+            "/api/v1/problems?limit=10", HTTP_AUTHORIZATION=lead.headers["Authorization"]
+        )
+    assert r.status_code == 200 and r.json() == page
+    assert len(ctx.captured_queries) == 4
+    (count,) = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert "JOIN" not in count.upper()
 
 
 def test_anonymous_and_admin_roles_are_refused(world):
