@@ -153,6 +153,24 @@ def test_return_within_limit_then_reassign_keeps_history(svc):
     assert ServiceRequest.objects.within([svc.d.town.path]).filter(pk=r.pk).exists()
 
 
+def test_within_holder_front_desk_and_co_handler(svc):
+    """`within` is an OR of three indexed conditions; each one alone brings a request in."""
+    d = svc.d
+    submitted = submit(svc)  # held by its front desk (the department) until assigned
+    r = go(svc, go(svc, submit(svc), "accept", svc.u.desk), "assign", svc.u.desk, unit=d.town2)
+    co = walk_to(svc, S.ACCEPTED)
+    co = go(svc, co, "assign", svc.u.desk, unit=d.town2, co_units=[d.v1])
+
+    def seen(path):
+        return set(ServiceRequest.objects.within([path]).values_list("pk", flat=True))
+
+    assert {submitted.pk, r.pk, co.pk} <= seen(d.dept.path)  # holder, or its front desk
+    assert {r.pk, co.pk} <= seen(d.town2.path) and submitted.pk not in seen(d.town2.path)
+    assert seen(d.v1.path) == {co.pk}  # a co-handler only
+    assert seen(d.dept_branch.path) == set()
+    assert seen(d.root.path) == set(ServiceRequest.objects.values_list("pk", flat=True))
+
+
 def test_extension_before_deadline_within_limit_approved_by_front_desk(svc):
     r = walk_to(svc, S.HANDLING)  # deadline 2025-06-09
     with pytest.raises(ValidationError):
