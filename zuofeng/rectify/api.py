@@ -17,7 +17,13 @@ from zuofeng.rectify import circulars as circular_rules
 from zuofeng.rectify import projects as project_rules
 from zuofeng.rectify import rounds as round_rules
 from zuofeng.rectify import selectors, services
-from zuofeng.rectify.choices import InspectionMethod, KeyArea, Mode, ProblemState
+from zuofeng.rectify.choices import (
+    InspectionMethod,
+    KeyArea,
+    Mode,
+    ProblemState,
+    key_area_codes,
+)
 from zuofeng.rectify.models import Campaign, ChecklistSet, ProblemCategory, ProblemSource
 from zuofeng.rectify.permissions import (
     PROBLEM_HANDLE,
@@ -145,12 +151,7 @@ def _detail(user, problem):
 
 
 def _key_areas(row: dict) -> list[str]:
-    flags = (
-        (row["key_power"], KeyArea.POWER),
-        (row["key_funds"], KeyArea.FUNDS),
-        (row["key_resources"], KeyArea.RESOURCES),
-    )
-    return [area.value for on, area in flags if on]
+    return key_area_codes(row["key_power"], row["key_funds"], row["key_resources"])
 
 
 PROBLEM_ROWS = Rows(

@@ -38,6 +38,12 @@ class KeyArea(models.TextChoices):
     RESOURCES = "resources", _("资源富集")
 
 
+def key_area_codes(power: bool, funds: bool, resources: bool) -> list[str]:
+    """The codes of the key-area flags that are set, in their fixed order."""
+    flags = ((power, KeyArea.POWER), (funds, KeyArea.FUNDS), (resources, KeyArea.RESOURCES))
+    return [area.value for on, area in flags if on]
+
+
 SEED_SOURCES = ["巡视巡察", "审计监督", "纪检监察", "信访反映", "自查", "正风肃纪检查", "上级交办"]
 SEED_CATEGORIES = [
     "形式主义",

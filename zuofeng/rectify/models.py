@@ -224,14 +224,9 @@ class Problem(LoopRecord):
     @property
     def key_areas(self) -> list[str]:
         """Codes of the key-area flags that are set (power, funds, resources)."""
-        from zuofeng.rectify.choices import KeyArea
+        from zuofeng.rectify.choices import key_area_codes
 
-        flags = [
-            (self.key_power, KeyArea.POWER),
-            (self.key_funds, KeyArea.FUNDS),
-            (self.key_resources, KeyArea.RESOURCES),
-        ]
-        return [area.value for on, area in flags if on]
+        return key_area_codes(self.key_power, self.key_funds, self.key_resources)
 
     @property
     def key_area_labels(self) -> list[str]:
