@@ -147,16 +147,15 @@ class FromRollup:
         qs = self._rolled(scope_path, period, filters) if width <= ROLLUP_WIDTH else None
         if qs is None:
             return super().by_child(scope_path, width, period, filters)
-        if width == ROLLUP_WIDTH:  # the rollup's own key: grouped along its index, no substring
-            rows = qs.values("org_path").annotate(v=Sum(self.rollup_sum))
-            rows = rows.values_list("org_path", "v")
-        else:
-            rows = (
-                qs.annotate(_p=Substr("org_path", 1, width))
-                .values("_p")
-                .annotate(v=Sum(self.rollup_sum))
-                .values_list("_p", "v")
-            )
+        # Grouped by a substring even at the rollup's own width: grouping by the column itself
+        # lets SQLite walk the whole key index (org_path first) to avoid a sort, instead of the
+        # (category, date) range of the period (measured slower, bench/study.py).
+        rows = (
+            qs.annotate(_p=Substr("org_path", 1, width))
+            .values("_p")
+            .annotate(v=Sum(self.rollup_sum))
+            .values_list("_p", "v")
+        )
         return dict(rows)
 
     def by_month(self, scope_path, period, filters: Mapping[str, str] = NO_FILTERS):
