@@ -7,12 +7,13 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Schema
 from ninja import errors as ninja_errors
 from ninja.errors import AuthenticationError
 from ninja.pagination import LimitOffsetPagination
+from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 from pydantic import AfterValidator, TypeAdapter, field_validator
 from typing_extensions import TypedDict
@@ -84,6 +85,11 @@ class Pagination(LimitOffsetPagination):
         return super()._items_count(getattr(queryset, "counted_from", queryset))
 
 
+# The API's one renderer: every response, and the pages Rows renders itself.
+RENDERER = JSONRenderer()
+CONTENT_TYPE = f"{RENDERER.media_type}; charset={RENDERER.charset}"
+
+
 class Rows:
     """A list endpoint's page built from rows (`.values()`) rather than model instances.
 
@@ -150,10 +156,9 @@ class Rows:
             result = view(request, *args, **kwargs)
             if not isinstance(result, dict):
                 return result
-            from zuofeng.api import api
-
             result["items"] = self.items(result["items"])
-            return api.create_response(request, result, status=200)
+            content = RENDERER.render(request, result, response_status=200)
+            return HttpResponse(content, content_type=CONTENT_TYPE)
 
         return page
 
@@ -180,6 +185,7 @@ def _schema_messages(exc: ninja_errors.ValidationError) -> dict:
 
 def build_api() -> NinjaAPI:
     api = NinjaAPI(
+        renderer=RENDERER,
         title="zuofeng API",
         version="1",
         urls_namespace="api",
