@@ -121,15 +121,22 @@ def insert_many(
 
 
 def update_many(
-    model, names: Sequence[str], rows: Iterable[Sequence], *, using: str = "default"
+    model,
+    names: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    bump: Sequence[str] = (),
+    using: str = "default",
 ) -> int:
-    """UPDATE … SET names WHERE pk = %s for many rows; each row ends with its pk."""
+    """UPDATE … SET names WHERE pk = %s for many rows; each row ends with its pk. The columns
+    of `bump` go up by one in the same statement (a record's version)."""
     fields = [model._meta.get_field(name) for name in names]
     connection = connections[using]
     qn = connection.ops.quote_name
+    bumped = [qn(model._meta.get_field(name).column) for name in bump]
     sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
         qn(model._meta.db_table),
-        ", ".join(f"{qn(f.column)} = %s" for f in fields),
+        ", ".join([*(f"{qn(f.column)} = %s" for f in fields), *(f"{c} = {c} + 1" for c in bumped)]),
         qn(model._meta.pk.column),
     )
     written = 0

@@ -12,19 +12,19 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 
 from django.db import transaction
-from django.db.models import F, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from zuofeng.core import audit, counters, subtree
-from zuofeng.core.bulk import among, insert_many
+from zuofeng.core import audit, subtree
+from zuofeng.core.bulk import among, insert_many, update_many
 from zuofeng.core.calendar import WorkCalendar
 from zuofeng.core.models import TimelineEvent
 from zuofeng.core.sheets import CODE, DATE, Column, Errors, Importer, Row, register
 from zuofeng.core.sheets.reader import parse_date, parse_int
 from zuofeng.orgs import scope as org_scope
 from zuofeng.orgs.models import Org, subtrees_q
+from zuofeng.rectify import services
 from zuofeng.rectify.choices import ChecklistKind, KeyArea, Mode, ProblemState
 from zuofeng.rectify.models import (
     Campaign,
@@ -37,6 +37,18 @@ from zuofeng.rectify.models import (
 )
 from zuofeng.rectify.permissions import PROBLEM_REGISTER, PROBLEM_VIEW
 
+# An "imported" step on each problem's timeline.
+EVENT_FIELDS = (
+    "object_type",
+    "at",
+    "actor",
+    "actor_name",
+    "action",
+    "object_id",
+    "to_state",
+    "note",
+    "data",
+)
 FIELDS = (
     "description",
     "source_id",
@@ -55,6 +67,10 @@ FIELDS = (
     "key_funds",
     "key_resources",
 )
+
+
+def _changes(before: dict, after: dict) -> dict:
+    return {k: v for k, v in after.items() if before[k] != v}
 
 
 def _zh(choices) -> dict[str, str]:
@@ -125,6 +141,8 @@ class _Vocabulary:
 @register
 class ProblemImporter(Importer):
     kind = "problems"
+    import_action = PROBLEM_REGISTER
+    export_action = PROBLEM_VIEW
     label = _l("问题台账")
     columns = (
         Column("number", "问题编号", ("number", "problem no"), parse=CODE, max_length=32),
@@ -303,18 +321,13 @@ class ProblemImporter(Importer):
 
     @transaction.atomic
     def apply(self, plan: ProblemPlan, *, actor, report) -> None:
-        """New problems and their "imported" events go in as rows (core.bulk): a ledger of
-        100,000 rows spent most of its time building model instances. Updates keep the ORM,
-        one UPDATE per changed problem with its version bumped."""
+        """New problems, changed ones and their timeline events are written as rows
+        (core.bulk): a ledger of 100,000 rows spent most of its time building model instances
+        and running a statement per row."""
         now = timezone.now()
         actor_id = None if actor is None or isinstance(actor, str) else actor.pk
         actor_name = actor.get_username() if actor_id else "cli"
-        mine: dict[str, str] = {}  # number -> state of every new problem
-        for item in plan.creates:
-            if not item["number"]:
-                item["number"] = self._next_number(item["found_date"].year)
-            mine[item["number"]] = item["state"]
-        last_id = Problem.objects.aggregate(last=Max("pk"))["last"] or 0
+        self._number(plan.creates)
         paths, pick = plan.paths, itemgetter(*FIELDS)
         with subtree.inserting(Problem):
             insert_many(
@@ -325,43 +338,27 @@ class ProblemImporter(Importer):
                     for item in plan.creates
                 ),
             )
-        for pk, _before, after in plan.updates:
-            Problem.objects.filter(pk=pk).update(**after, version=F("version") + 1, updated_at=now)
-        # Ids grow: every row this transaction wrote has a larger id than any there before it;
-        # a concurrent writer's rows are told apart by number (unique).
-        new = (
-            Problem.objects.filter(pk__gt=last_id)
-            .values_list("pk", "number")
-            .iterator(chunk_size=5000)
+        update_many(
+            Problem,
+            (*FIELDS, "updated_at"),
+            ((*pick(after), now, pk) for pk, _before, after in plan.updates),
+            bump=("version",),
         )
+        state = {item["number"]: item["state"] for item in plan.creates}
+        new = Problem.objects.filter(number__in=among(state)).values_list("pk", "number")
         event = ("rectify.problem", now, actor_id, actor_name, "imported")
         note = _("导入台账")
         insert_many(
             TimelineEvent,
-            ("object_type", "at", "actor", "actor_name", "action", "object_id", "to_state", "note"),
-            ((*event, str(pk), mine[number], note) for pk, number in new if number in mine),
+            EVENT_FIELDS,
+            ((*event, str(pk), state[number], note, {}) for pk, number in new.iterator(5000)),
         )
+        note = _("导入更新")
         insert_many(
             TimelineEvent,
+            EVENT_FIELDS,
             (
-                "object_type",
-                "at",
-                "actor",
-                "actor_name",
-                "action",
-                "object_id",
-                "to_state",
-                "note",
-                "data",
-            ),
-            (
-                (
-                    *event,
-                    str(pk),
-                    after["state"],
-                    _("导入更新"),
-                    audit._normalise({k: v for k, v in after.items() if before[k] != v}),
-                )
+                (*event, str(pk), after["state"], note, audit._normalise(_changes(before, after)))
                 for pk, before, after in plan.updates
             ),
         )
@@ -374,11 +371,18 @@ class ProblemImporter(Importer):
         )
 
     @staticmethod
-    def _next_number(year: int) -> str:
-        while True:
-            number = f"ZG-{year}-{counters.next_value(f'problem-{year}'):05d}"
-            if not Problem.objects.filter(number=number).exists():
-                return number
+    def _number(creates: list[dict]) -> None:
+        """Numbers for the new rows that bring none, a block per year, skipping the numbers
+        the ledger or the file already has."""
+        reserved = frozenset(item["number"] for item in creates if item["number"])
+        keyless: dict[int, list[dict]] = {}
+        for item in creates:
+            if not item["number"]:
+                keyless.setdefault(item["found_date"].year, []).append(item)
+        for year, items in keyless.items():
+            numbers = services.next_numbers(year, len(items), reserved=reserved)
+            for item, number in zip(items, numbers, strict=True):
+                item["number"] = number
 
     def export_rows(self, *, actor, scope: str | None, full: bool):
         qs = Problem.objects.all()

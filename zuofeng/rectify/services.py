@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zuofeng.core import audit, counters, loops
+from zuofeng.core.bulk import among
 from zuofeng.core.calendar import WorkCalendar
 from zuofeng.orgs import scope
 from zuofeng.orgs.models import Org
@@ -59,10 +60,24 @@ def problem_snapshot(p: Problem) -> dict:
 def next_number(year: int) -> str:
     """ZG-YYYY-NNNNN from a locked per-year counter, skipping numbers already taken (imported
     ledgers bring their own numbers)."""
-    while True:
-        number = f"ZG-{year}-{counters.next_value(f'problem-{year}'):05d}"
-        if not Problem.objects.filter(number=number).exists():
-            return number
+    return next_numbers(year, 1)[0]
+
+
+def next_numbers(year: int, n: int, *, reserved: frozenset[str] = frozenset()) -> list[str]:
+    """`n` new numbers of one year, drawn from the counter a block at a time; a number already
+    taken in the ledger, or in `reserved` (the numbers a file being imported brings), is
+    skipped."""
+    numbers: list[str] = []
+    while len(numbers) < n:
+        block = [
+            f"ZG-{year}-{value:05d}"
+            for value in counters.next_values(f"problem-{year}", n - len(numbers))
+        ]
+        taken = set(
+            Problem.objects.filter(number__in=among(block)).values_list("number", flat=True)
+        )
+        numbers += [number for number in block if number not in taken and number not in reserved]
+    return numbers
 
 
 def _authorize_view(actor, unit: Org) -> None:

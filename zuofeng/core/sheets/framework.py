@@ -178,6 +178,10 @@ class Importer:
     kind: ClassVar[str]
     label: ClassVar[Any]
     columns: ClassVar[tuple[Column, ...]]
+    # The actions (zuofeng.orgs.permissions codes) that let a user import and export this kind
+    # on the import pages; a kind without them is imported from the command line only.
+    import_action: ClassVar[str | None] = None
+    export_action: ClassVar[str | None] = None
 
     def plan(self, rows: list[Row], present: frozenset[str], errors: Errors, *, actor) -> Any:
         """Validate every row (adding to `errors`) and return a plan with counts."""

@@ -32,7 +32,7 @@ from zuofeng.orgs.importers.common import (
     within,
 )
 from zuofeng.orgs.models import SEGMENT, Org, OrgKind, subtree_q
-from zuofeng.orgs.permissions import ORG_CHANGE
+from zuofeng.orgs.permissions import ORG_CHANGE, ORG_VIEW
 from zuofeng.orgs.scope import paths_for
 
 # --- orgs --------------------------------------------------------------------------------------
@@ -76,6 +76,8 @@ class OrgPlan:
 @register
 class OrgImporter(Importer):
     kind = "orgs"
+    import_action = ORG_CHANGE
+    export_action = ORG_VIEW
     label = _l("组织")
     columns = (
         Column("code", "组织编码", ("code", "org code"), required=True, parse=CODE, width=16),

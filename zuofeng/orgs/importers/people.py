@@ -33,7 +33,7 @@ from zuofeng.orgs.importers.common import (
     within,
 )
 from zuofeng.orgs.models import Org, Person, subtree_q
-from zuofeng.orgs.permissions import PERSON_CHANGE, PERSON_EXPORT_FULL
+from zuofeng.orgs.permissions import PERSON_CHANGE, PERSON_EXPORT_FULL, PERSON_VIEW
 from zuofeng.orgs.scope import paths_for
 
 _PERSON_FIELDS = (
@@ -67,6 +67,8 @@ class PeoplePlan:
 @register
 class PersonImporter(Importer):
     kind = "people"
+    import_action = PERSON_CHANGE
+    export_action = PERSON_VIEW
     label = _l("人员")
     columns = (
         Column("name", "姓名", ("name",), required=True, max_length=50, width=10),

@@ -31,16 +31,8 @@ from django.views.decorators.http import require_GET
 from zuofeng.core import sheets
 from zuofeng.core.sheets.writer import SheetSpec, write_workbook
 from zuofeng.orgs import scope
-from zuofeng.orgs.permissions import (
-    ORG_CHANGE,
-    ORG_VIEW,
-    PERSON_CHANGE,
-    PERSON_EXPORT_FULL,
-    PERSON_VIEW,
-)
+from zuofeng.orgs.permissions import PERSON_EXPORT_FULL
 
-# kind → (action to import, action to export)
-KINDS = {"orgs": (ORG_CHANGE, ORG_VIEW), "people": (PERSON_CHANGE, PERSON_VIEW)}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "zf_import_reports"
 REPORT_TTL = 24 * 3600
@@ -49,11 +41,21 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 _MULTIPART_OVERHEAD = 64 * 1024
 
 
+def _action(kind: str, *, export: bool = False) -> str | None:
+    """The action an importer declares for its page (zuofeng.core.sheets.Importer)."""
+    try:
+        importer = sheets.get_importer(kind)
+    except sheets.UnknownKind:
+        return None
+    return importer.export_action if export else importer.import_action
+
+
 def _require(kind: str, user, *, export: bool = False) -> None:
-    """404 for an unknown kind, 403 unless the user may import (or export) it somewhere."""
-    if kind not in KINDS:
+    """404 for a kind without a page, 403 unless the user may import (or export) it somewhere."""
+    action = _action(kind, export=export)
+    if action is None:
         raise Http404
-    scope.require(user, KINDS[kind][1 if export else 0])
+    scope.require(user, action)
 
 
 class ImportForm(forms.Form):
@@ -137,7 +139,7 @@ def _process(request, kind: str, upload, dry_run: bool):
 
 def _render(request, kind: str, form, *, status: int = 200, **context):
     failed = context.get("failed")
-    allowed = [k for k, (action, _view) in KINDS.items() if scope.can(request.user, action)]
+    allowed = [k for k in sheets.kinds() if _action(k) and scope.can(request.user, _action(k))]
     context.update(
         kind=kind,
         kinds=[(k, sheets.get_importer(k).label) for k in allowed],

@@ -76,6 +76,8 @@ def test_import_keeps_history_and_is_idempotent(district):
     assert (third.created, third.updated, third.unchanged) == (0, 1, 1)
     closed.refresh_from_db()
     assert (closed.person, closed.version) == ("赵科长", 2)
+    update = list(events_for(closed))[-1]
+    assert (update.action, update.data) == ("imported", {"person": "赵科长"})
     # The unchanged re-import wrote nothing at all; the changed one wrote one entry.
     assert AuditEntry.objects.filter(action="import.problems").count() == audits + 1
 
@@ -103,6 +105,26 @@ def test_a_bad_row_writes_nothing(district, change, column, message):
     assert [(r, c) for r, c, _m in errors] == [(3, column)]
     assert message in errors[0][2]
     assert (Problem.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_new_numbers_skip_those_of_the_file_and_the_ledger(district):
+    from zuofeng.rectify import services
+
+    services.next_numbers(2025, 1)  # ZG-2025-00001 drawn before (a problem registered by hand)
+    rows = [
+        dict(GOOD[0], 问题编号="ZG-2025-00002"),  # the file brings the counter's next number
+        GOOD[1],
+        dict(GOOD[1], 问题描述="另一问题"),
+        dict(GOOD[1], 问题描述="去年的问题", 发现日期="2024-11-04"),
+    ]
+    run_import("problems", rows)
+    assert sorted(Problem.objects.values_list("number", flat=True)) == [
+        "ZG-2024-00001",
+        "ZG-2025-00002",
+        "ZG-2025-00003",
+        "ZG-2025-00004",
+    ]
+    assert [e.action for p in Problem.objects.all() for e in events_for(p)] == ["imported"] * 4
 
 
 def test_duplicate_number_in_file(district):
@@ -147,3 +169,41 @@ def test_file_round_trip_through_the_commands(district, tmp_path, capsys):
     bad.write_bytes(b"not a spreadsheet")
     with pytest.raises(CommandError):
         call_command("import", "problems", str(bad))
+
+
+def test_ledger_through_the_import_page(district, client, tmp_path, make_user):
+    """A district office's path: a bad file lists every bad row in Chinese and writes nothing;
+    the corrected file is imported whole, each problem with its path and its timeline step."""
+    from zuofeng.core.models import TimelineEvent
+    from zuofeng.orgs.tests.test_importers import upload, xlsx_bytes
+
+    client.force_login(make_user("lead", ("lead_office", district.root)))
+    headers = list(GOOD[1])
+    bad = [dict(GOOD[1], 问题来源="道听途说", 责任单位编码="NOPE"), GOOD[1]]
+    before = (Problem.objects.count(), TimelineEvent.objects.count(), AuditEntry.objects.count())
+    response = upload(
+        client, "problems", xlsx_bytes(tmp_path, headers, [list(r.values()) for r in bad])
+    )
+    assert response.status_code == 200
+    assert response.context["failed"].lines() == [
+        "第2行 问题来源: 不是可选值：道听途说",
+        "第2行 责任单位编码: 组织编码“NOPE”不存在",
+    ]
+    after = (Problem.objects.count(), TimelineEvent.objects.count(), AuditEntry.objects.count())
+    assert after == before
+    good = [list(GOOD[1].values()), list(dict(GOOD[1], 问题描述="另一问题").values())]
+    response = upload(client, "problems", xlsx_bytes(tmp_path, headers, good))
+    assert response.context["report"].created == 2
+    assert '<b data-count="created">2</b>' in response.content.decode()
+    for problem in Problem.objects.select_related("unit"):
+        assert problem.unit_path == problem.unit.path
+        assert [e.action for e in events_for(problem)] == ["imported"]
+    assert client.get("/import/problems/template/").status_code == 200
+    exported = client.get("/export/problems/")
+    assert exported.status_code == 200 and exported["Content-Disposition"].endswith(
+        'filename="problems.xlsx"'
+    )
+    assert "/import/problems/" in client.get("/problems/").content.decode()  # the ledger links it
+    client.force_login(make_user("viewer"))
+    assert client.get("/import/problems/").status_code == 403
+    assert client.get("/import/checklists/").status_code == 404  # no page: the command line
