@@ -167,7 +167,7 @@ class Writer:
                     rebuild.append(f"ALTER TABLE {self.table} ENABLE TRIGGER USER")
                     for r in rollups.rollups():
                         if r.source == self.table:
-                            rebuild += r.rebuild_sql()
+                            rebuild += r.rebuild_sql(self.connection.vendor)
                 # COPY's text format built here: about twice as fast as write_row per row.
                 end = "".join("\t" + _text(v) for v in tail) + "\n"
                 with cursor.copy(sql) as copy:

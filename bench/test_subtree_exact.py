@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections import Counter
 
 import pytest
 from django.core.management import call_command
@@ -26,12 +27,16 @@ from zuofeng.core.indicators import Period, get
 from zuofeng.orgs.models import SEGMENT, Org
 from zuofeng.rectify.models import Problem
 from zuofeng.service.models import ServiceRequest
-from zuofeng.study.models import Activity
+from zuofeng.study import cadence
+from zuofeng.study.choices import Cadence
+from zuofeng.study.models import Activity, ActivityKind, CadenceRule
 
 pytestmark = pytest.mark.django_db
 SIZES = Sizes(orgs=400, people=50, activities=2000, problems=400, requests=500)
 YEAR = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
 SPRING = Period(dt.date(2025, 3, 10), dt.date(2025, 6, 20))
+SECOND_QUARTER = Period(dt.date(2025, 4, 1), dt.date(2025, 6, 30))  # whole months
+PERIODS = (YEAR, SPRING, SECOND_QUARTER)
 
 
 def _activities(path, p):
@@ -46,6 +51,12 @@ BRUTE = {
     "study.person_times": lambda path, p: (
         _activities(path, p).aggregate(s=Sum("present_count"))["s"] or 0
     ),
+    "study.orgs_with_study": lambda path, p: Org.objects.filter(
+        path__startswith=path,
+        pk__in=Activity.objects.filter(category="study", date__range=(p.start, p.end)).values(
+            "org"
+        ),
+    ).count(),
     "practice.activities": lambda path, p: Activity.objects.filter(
         org__path__startswith=path, category="practice", date__range=(p.start, p.end)
     ).count(),
@@ -64,6 +75,51 @@ BRUTE = {
 }
 
 
+def brute_cadence(path, period, width, kind=None) -> dict[str, tuple[int, int]]:
+    """(orgs met, orgs checked) per prefix, counted from the activities one by one."""
+    rules = [r for r in CadenceRule.objects.filter(active=True) if kind in (None, r.kind)]
+    checks = [(r, us) for r in rules if (us := cadence.units(r.cadence, period))]
+    if not checks:
+        return {}
+    held = Counter(
+        (org, kind_id, day.year, day.month)
+        for org, kind_id, day in Activity.objects.filter(org__path__startswith=path).values_list(
+            "org", "kind", "date"
+        )
+    )
+    out: dict[str, tuple[int, int]] = {}
+    orgs = Org.objects.filter(
+        path__startswith=path, active=True, kind__in={r.org_kind_id for r, _ in checks}
+    )
+    for org in orgs:
+        met = all(
+            sum(held[(org.pk, r.kind_id, m.year, m.month)] for m in u.months) >= r.minimum
+            for r, us in checks
+            if r.org_kind_id == org.kind_id
+            for u in us
+        )
+        prefix = org.path[:width]
+        if len(prefix) == width:
+            was_met, total = out.get(prefix, (0, 0))
+            out[prefix] = (was_met + met, total + 1)
+    return out
+
+
+def assert_cadence_exact(scopes):
+    """The cadence figures read the per-org yearly rollup: the same as counting activities."""
+    lesson = ActivityKind.objects.get(name="党课")
+    for period in PERIODS:
+        for kind in (None, lesson):
+            for org in scopes[:12]:
+                for width in (len(org.path), len(org.path) + SEGMENT):
+                    got = cadence.met_by_prefix(org.path, period, width, kind)
+                    assert got == brute_cadence(org.path, period, width, kind), (org, period)
+            root = scopes[0]
+            met = {r.org_id for r in cadence.evaluate(root.path, period, kind) if r.met}
+            brute = brute_cadence(root.path, period, len(root.path), kind)
+            assert len(met) == brute.get(root.path, (0, 0))[0]
+
+
 def assert_exact():
     for c in subtree.copies():
         assert subtree.stale(c) == 0, c.table
@@ -74,9 +130,10 @@ def assert_exact():
     scopes += list(
         Org.objects.filter(path__startswith=root.path, depth=root.depth + 3).order_by("pk")[:5]
     )
+    assert_cadence_exact(scopes)
     for key, brute in BRUTE.items():
         indicator = get(key)
-        for period in (YEAR, SPRING):
+        for period in PERIODS:
             for org in scopes:
                 assert indicator.value(org.path, period) == brute(org.path, period), (key, org)
             for org in scopes[:12]:
@@ -93,6 +150,13 @@ def assert_exact():
 @pytest.fixture
 def generated():
     generate(SIZES, 11, log=lambda _line: None)
+    # A rule some branches meet and some miss (the seeded monthly ones nobody meets on a few
+    # random activities per org): at least one 党课 a year, instead of one a quarter.
+    CadenceRule.objects.filter(kind__name="党课").update(active=False)
+    rule = CadenceRule.objects.filter(kind__name="党课").first()
+    CadenceRule.objects.create(
+        org_kind=rule.org_kind, kind=rule.kind, cadence=Cadence.YEAR, minimum=1
+    )
     return Org.objects.get(code=ROOT_CODE)
 
 
@@ -147,8 +211,6 @@ def test_exact_after_generation_and_record_edits(generated):
     assert (raw.org_id, raw.org_path) == (b.pk, b.path)
     assert_exact()
     # Figures of activities change: person-times, kind (and with it the category), date.
-    from zuofeng.study.models import ActivityKind
-
     practice_kind = ActivityKind.objects.filter(category="practice").order_by("pk").first()
     ids = list(Activity.objects.filter(category="study").values_list("pk", flat=True)[:60])
     Activity.objects.filter(pk__in=ids[:20]).update(present_count=F("present_count") - 1)

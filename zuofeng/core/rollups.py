@@ -22,28 +22,62 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Expr:
+    """A key or a summed figure computed from a record's columns, in each database's dialect;
+    `{row}` stands for the record (NEW, OLD, or the table)."""
+
+    sqlite: str
+    postgresql: str
+    columns: tuple[str, ...]  # the record columns it reads
+
+    def sql(self, row: str, vendor: str) -> str:
+        return (self.postgresql if vendor == "postgresql" else self.sqlite).format(row=row)
+
+
+# A key is a source column copied under its own name, or (rollup column, expression); a sum is
+# (rollup column, source column | "1" to count | expression).
+Key = str | tuple[str, Expr]
+Source = str | Expr
+
+
+@dataclass(frozen=True)
 class Rollup:
     table: str  # the rollup table
     source: str  # the record table
-    path: str  # the source's copied holder path (zuofeng.core.subtree)
-    width: int  # digits of path kept (whole segments)
-    keys: tuple[str, ...]  # further key columns, the same names in both tables
-    sums: tuple[tuple[str, str], ...]  # (rollup column, source column, or "1" to count)
+    path: str | None  # the source's copied holder path (zuofeng.core.subtree), or None
+    width: int | None  # digits of path kept (whole segments); None keeps the whole path
+    keys: tuple[Key, ...]  # further key columns (the only ones without a path)
+    sums: tuple[tuple[str, Source], ...]
 
     @property
     def trigger(self) -> str:
         return f"zf_rollup_{self.table}"
 
-    def _key(self, row: str) -> list[str]:
-        return [f"substr({row}.{self.path}, 1, {self.width})"] + [f"{row}.{k}" for k in self.keys]
+    def _key_names(self) -> list[str]:
+        keys = [k if isinstance(k, str) else k[0] for k in self.keys]
+        return keys if self.path is None else [self.path, *keys]
+
+    def _key(self, row: str, vendor: str) -> list[str]:
+        path = [] if self.path is None else [f"{row}.{self.path}"]
+        if path and self.width is not None:
+            path = [f"substr({path[0]}, 1, {self.width})"]
+        return path + [
+            f"{row}.{k}" if isinstance(k, str) else k[1].sql(row, vendor) for k in self.keys
+        ]
+
+    @staticmethod
+    def _figure(source: Source, row: str, vendor: str) -> str:
+        if isinstance(source, Expr):
+            return f"({source.sql(row, vendor)})"
+        return "1" if source == "1" else f"{row}.{source}"
 
     def _add(self, row: str, sign: str, vendor: str) -> str:
         """Upsert `sign` × the row's figures at its key."""
-        columns = [self.path, *self.keys, *(c for c, _ in self.sums)]
-        values = self._key(row) + [
-            f"{sign}1" if source == "1" else f"{sign}{row}.{source}" for _, source in self.sums
+        columns = [*self._key_names(), *(c for c, _ in self.sums)]
+        values = self._key(row, vendor) + [
+            f"{sign}{self._figure(source, row, vendor)}" for _, source in self.sums
         ]
-        conflict = ", ".join([self.path, *self.keys])
+        conflict = ", ".join(self._key_names())
         updates = ", ".join(f"{c} = {self.table}.{c} + excluded.{c}" for c, _ in self.sums)
         return (
             f"INSERT INTO {self.table} ({', '.join(columns)}) VALUES ({', '.join(values)}) "
@@ -51,7 +85,13 @@ class Rollup:
         )
 
     def _watched(self) -> list[str]:
-        return [self.path, *self.keys, *(s for _, s in self.sums if s != "1")]
+        out = [] if self.path is None else [self.path]
+        for item in [*self.keys, *(s for _, s in self.sums)]:
+            if isinstance(item, tuple):
+                item = item[1]
+            names = item.columns if isinstance(item, Expr) else (item,)
+            out += [n for n in names if n != "1" and n not in out]
+        return out
 
     def _changed(self, vendor: str) -> str:
         differs = "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
@@ -105,28 +145,30 @@ class Rollup:
             f"DROP TRIGGER IF EXISTS {self.trigger}_insert",
         ]
 
-    def _fresh(self) -> str:
+    def _fresh(self, vendor: str) -> str:
         """The rollup's rows computed from the records."""
-        key = ", ".join(self._key(self.source))
+        key = ", ".join(self._key(self.source, vendor))
         sums = ", ".join(
-            f"COUNT(*) AS {c}" if s == "1" else f"COALESCE(SUM({s}), 0) AS {c}"
+            f"COUNT(*) AS {c}"
+            if s == "1"
+            else f"COALESCE(SUM({self._figure(s, self.source, vendor)}), 0) AS {c}"
             for c, s in self.sums
         )
         return f"SELECT {key}, {sums} FROM {self.source} GROUP BY {key}"
 
-    def rebuild_sql(self) -> list[str]:
-        columns = ", ".join([self.path, *self.keys, *(c for c, _ in self.sums)])
-        insert = f"INSERT INTO {self.table} ({columns}) {self._fresh()}"
+    def rebuild_sql(self, vendor: str) -> list[str]:
+        columns = ", ".join([*self._key_names(), *(c for c, _ in self.sums)])
+        insert = f"INSERT INTO {self.table} ({columns}) {self._fresh(vendor)}"
         return [f"DELETE FROM {self.table}", insert]
 
     def stale_sql(self, vendor: str) -> str:
         """How many keys differ between the rollup (its non-zero rows) and the records."""
-        cols = [self.path, *self.keys]
+        cols = self._key_names()
         sums = [c for c, _ in self.sums]
         kept = f"SELECT {', '.join(cols + sums)} FROM {self.table} WHERE " + " OR ".join(
             f"{c} <> 0" for c in sums
         )
-        fresh = f"SELECT * FROM ({self._fresh()}) f"
+        fresh = f"SELECT * FROM ({self._fresh(vendor)}) f"
         return (
             f"SELECT (SELECT COUNT(*) FROM ({kept} EXCEPT {fresh}) a) "
             f"+ (SELECT COUNT(*) FROM ({fresh} EXCEPT {kept}) b)"
@@ -152,7 +194,7 @@ def rollups() -> list[Rollup]:
 def install(schema_editor, rollup: Rollup) -> None:
     """Migration step: fill the rollup from its records, then install its triggers."""
     vendor = schema_editor.connection.vendor
-    for sql in rollup.drops(vendor) + rollup.rebuild_sql() + rollup.triggers(vendor):
+    for sql in rollup.drops(vendor) + rollup.rebuild_sql(vendor) + rollup.triggers(vendor):
         schema_editor.execute(sql)
 
 
@@ -196,7 +238,36 @@ def rebuild(rollup: Rollup, using: str = "default") -> int:
 
     connection = connections[using]
     with transaction.atomic(using=using), connection.cursor() as cursor:
-        for sql in rollup.rebuild_sql():
+        for sql in rollup.rebuild_sql(connection.vendor):
             cursor.execute(sql)
         cursor.execute(f"SELECT COUNT(*) FROM {rollup.table}")
         return cursor.fetchone()[0]
+
+
+def year_of(column: str) -> tuple[str, Expr]:
+    """A key: the calendar year of a date column (ISO text on SQLite)."""
+    return (
+        "year",
+        Expr(
+            sqlite=f"CAST(substr({{row}}.{column}, 1, 4) AS integer)",
+            postgresql=f"CAST(EXTRACT(year FROM {{row}}.{column}) AS integer)",
+            columns=(column,),
+        ),
+    )
+
+
+def month_counts(column: str) -> tuple[tuple[str, Expr], ...]:
+    """Sums m1 … m12: how many records fall in each month of the key's year."""
+    return tuple(
+        (
+            f"m{m}",
+            Expr(
+                sqlite=f"CASE WHEN substr({{row}}.{column}, 6, 2) = '{m:02d}' THEN 1 ELSE 0 END",
+                postgresql=(
+                    f"CASE WHEN EXTRACT(month FROM {{row}}.{column}) = {m} THEN 1 ELSE 0 END"
+                ),
+                columns=(column,),
+            ),
+        )
+        for m in range(1, 13)
+    )

@@ -3,7 +3,8 @@
 A rule asks at least N activities of a kind per calendar month, quarter or year of orgs of one
 kind. Over a period, each calendar unit lying wholly inside the period is checked (a period
 that cuts a quarter in two does not demand that quarter's meeting of its first month). Counts
-come from one grouped query (org × kind × month); quarters and years add their months up.
+come from the per-org yearly rollup of activities (ActivityYear: a count per month); quarters
+and years add their months up.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count
-
-from zuofeng.core.indicators import Period, memoised, month_key
-from zuofeng.orgs.models import Org, subtree_q
+from zuofeng.core.indicators import Period, memoised
+from zuofeng.orgs.models import Org, subtree_q, subtree_upper
 from zuofeng.study.choices import Cadence
-from zuofeng.study.models import Activity, CadenceRule
+from zuofeng.study.models import ActivityYear, CadenceRule
+
+MONTHS = tuple(f"m{m}" for m in range(1, 13))
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,20 @@ class OrgCompliance:
         return not self.missing
 
 
+def _rules(kind=None) -> list[CadenceRule]:
+    """The active rules (once per request), narrowed to one activity kind."""
+    rules = memoised(("cadence.rules",), lambda: list(CadenceRule.objects.filter(active=True)))
+    if kind is not None:
+        rules = [r for r in rules if r.kind_id == kind.pk]
+    return rules
+
+
 def evaluate(
     scope_path: str, period: Period, kind=None, *, detail: bool = True
 ) -> list[OrgCompliance]:
     """Every org in the subtree that some active rule applies to, with what it is missing.
-    `kind` (an ActivityKind) narrows the rules to that kind. Two queries plus the rules.
+    `kind` (an ActivityKind) narrows the rules to that kind. Two queries plus the rules: the
+    orgs, and their month counts from the per-org yearly rollup (ActivityYear).
     Without `detail` only the first shortfall of each org is kept: enough to tell met from
     missed, which is all a rate needs."""
     rules = list(CadenceRule.objects.filter(active=True).select_related("kind"))
@@ -106,34 +116,23 @@ def evaluate(
         .order_by("path")
         .values_list("pk", "path", "code", "name", "kind_id")
     )
-    first = min(u.start for _, us in checks for u in us)
-    last = max(u.end for _, us in checks for u in us)
-    counts: dict[tuple[int, int, str], int] = {}
-    rows = (
-        Activity.objects.filter(
-            subtree_q(scope_path, "org__path"),
-            org__kind_id__in=list(by_org_kind),
-            kind_id__in={r.kind_id for r, _ in checks},
-            date__gte=first,
-            date__lte=last,
-        )
-        .annotate(m=month_key("date"))
-        .values("org_id", "kind_id", "m")
-        .annotate(n=Count("pk"))
-        .values_list("org_id", "kind_id", "m", "n")
-    )
-    for org_id, kind_id, month, n in rows:
-        counts[(org_id, kind_id, month)] = n  # month as 'YYYY-MM', as the database gave it
-    keyed = {
-        org_kind: [(rule, [(u, [f"{m:%Y-%m}" for m in u.months]) for u in us]) for rule, us in rs]
-        for org_kind, rs in by_org_kind.items()
-    }
+    years = sorted({m.year for _, us in checks for u in us for m in u.months})
+    counts: dict[tuple[int, int, int, int], int] = {}
+    rows = ActivityYear.objects.filter(
+        kind_id__in={r.kind_id for r, _ in checks},
+        year__in=years,
+        org__in=Org.objects.filter(subtree_q(scope_path)).values("pk"),
+    ).values_list("org_id", "kind_id", "year", *MONTHS)
+    for org_id, kind_id, year, *per_month in rows:
+        for month, n in enumerate(per_month, 1):
+            if n:
+                counts[(org_id, kind_id, year, month)] = n
     out = []
     for pk, path, code, name, org_kind_id in orgs:
         result = OrgCompliance(pk, path, code, name)
-        for rule, us in keyed[org_kind_id]:
-            for unit, months in us:
-                have = sum(counts.get((pk, rule.kind_id, m), 0) for m in months)
+        for rule, us in by_org_kind[org_kind_id]:
+            for unit in us:
+                have = sum(counts.get((pk, rule.kind_id, m.year, m.month), 0) for m in unit.months)
                 if have < rule.minimum:
                     result.missing.append(Shortfall(rule.kind.name, unit.label, have, rule.minimum))
                     if not detail:
@@ -147,77 +146,75 @@ def evaluate(
 def met_by_prefix(scope_path: str, period: Period, width: int, kind=None) -> dict[str, tuple]:
     """For a rate, without detail: (orgs met, orgs checked) per subtree of the scope cut at
     `width` digits of path (`width = len(scope_path)`: the whole scope), in one SQL statement.
-    The same rules and units as `evaluate`; the counting happens in the database: the rule
-    units become a VALUES list, activities join the units they fall in, a unit is met when its
-    count reaches the minimum, and an org is met when it met as many units as its kind has."""
+    The same rules and units as `evaluate`, read from the per-org yearly rollup of activities
+    (ActivityYear: one row per org, kind and year, a count per month). A rule's units falling
+    in one year become one test on that row's month columns (a quarter: m4 + m5 + m6 >= 3);
+    each row scores, for every org kind the rules name, 1 when it passes that kind's test; an
+    org is met when its rows scored as many passes as its kind has tests. The rules' rows are
+    read from the rollup's covering index, grouped per org, and joined to the orgs of the
+    scope (a hash join at the root, an index probe per org deeper down)."""
     from django.db import connections, router
 
-    rules = memoised(("cadence.rules",), lambda: list(CadenceRule.objects.filter(active=True)))
-    if kind is not None:
-        rules = [r for r in rules if r.kind_id == kind.pk]
-    checks = [(r, units(r.cadence, period)) for r in rules]
+    checks = [(r, units(r.cadence, period)) for r in _rules(kind)]
     checks = [(r, us) for r, us in checks if us]
     if not checks:
         return {}
-    alias = router.db_for_read(Activity)
-    ops = connections[alias].ops
+    alias = router.db_for_read(ActivityYear)
+    org, rollup = Org._meta.db_table, ActivityYear._meta.db_table
     org_kinds = sorted({r.org_kind_id for r, _ in checks})
-    kinds = sorted({r.kind_id for r, _ in checks})
-    # A unit asking for no activity is met by everyone: it is left out of the count.
-    units_asked = [(r, u) for r, us in checks for u in us if r.minimum > 0]
-    first = min(u.start for _, us in checks for u in us)
-    last = max(u.end for _, us in checks for u in us)
-    low, high = scope_path, f"{int(scope_path) + 1:0{len(scope_path)}d}"
-    org, act = Org._meta.db_table, Activity._meta.db_table
-    marks = ", ".join(["%s"] * len(org_kinds))
-    kind_marks = ", ".join(["%s"] * len(kinds))
-    # One row per month of each unit: the activities' months join it on equality.
-    params: list = []
-    rows = 0
-    for i, (r, u) in enumerate(units_asked):
-        for m in u.months:
-            params += [i, r.org_kind_id, r.kind_id, f"{m:%Y-%m}", r.minimum]
-            rows += 1
-    if rows:
-        values = ", ".join(["(%s, %s, %s, %s, %s)"] * rows)
-        units_cte = f"ru (unit, org_kind, kind, m, need) AS (VALUES {values}),"
-    else:  # every rule asks for nothing: a unit list that matches no row
-        units_cte = "ru (unit, org_kind, kind, m, need) AS (SELECT 0, 0, 0, '', 1),"
-    # Activities are counted per org, kind and month first (the covering index of the per-org
-    # counts), then the months are added up into the rules' units.
-    sql = f"""
-        WITH {units_cte}
-        req (org_kind, n) AS (SELECT org_kind, COUNT(DISTINCT unit) FROM ru GROUP BY org_kind),
-        g (org_id, org_kind, kind_id, m, c) AS (
-            SELECT a.org_id, o.kind_id, a.kind_id, SUBSTR(CAST(a.date AS text), 1, 7), COUNT(*)
-            FROM {act} a
-            JOIN {org} o ON o.id = a.org_id
-            WHERE o.path >= %s AND o.path < %s AND o.active AND o.kind_id IN ({marks})
-                AND a.kind_id IN ({kind_marks}) AND a.date >= %s AND a.date <= %s
-            GROUP BY a.org_id, o.kind_id, a.kind_id, SUBSTR(CAST(a.date AS text), 1, 7)
-        ),
-        met (org_id) AS (
-            SELECT org_id FROM (
-                SELECT g.org_id, g.org_kind FROM g
-                JOIN ru ON ru.org_kind = g.org_kind AND ru.kind = g.kind_id AND ru.m = g.m
-                GROUP BY g.org_id, g.org_kind, ru.unit, ru.need
-                HAVING SUM(g.c) >= ru.need
-            ) units
-            JOIN req ON req.org_kind = units.org_kind
-            GROUP BY org_id, req.n
-            HAVING COUNT(*) = req.n
+    # (org kind, activity kind, year) → the tests its row must pass; a unit asking for no
+    # activity is met by everyone and is left out. Every value formatted into the SQL below is
+    # an integer from the rules.
+    tests: dict[tuple[int, int, int], list[str]] = defaultdict(list)
+    for r, us in checks:
+        if r.minimum <= 0:
+            continue
+        for u in us:
+            have = " + ".join(f"r.m{m.month}" for m in u.months)
+            tests[(int(r.org_kind_id), int(r.kind_id), u.start.year)].append(
+                f"{have} >= {int(r.minimum)}"
+            )
+    low, high = scope_path, subtree_upper(scope_path)
+    if tests:
+        scores = []
+        for org_kind in org_kinds:
+            passes = " OR ".join(
+                f"(r.kind_id = {k} AND r.year = {y} AND {' AND '.join(t)})"
+                for (ok, k, y), t in tests.items()
+                if ok == org_kind
+            )
+            scores.append(f"SUM(CASE WHEN {passes} THEN 1 ELSE 0 END)" if passes else "0")
+        kinds = ", ".join(str(k) for k in sorted({k for _, k, _ in tests}))
+        years = ", ".join(str(y) for y in sorted({y for _, _, y in tests}))
+        score_cols = ", ".join(f"s{i}" for i in range(len(org_kinds)))
+        # A scope holding every org (the root) needs no filter on the rows: they are all its.
+        params: list = []
+        within = ""
+        if Org.objects.using(alias).exclude(subtree_q(scope_path)).exists():
+            within = f"JOIN {org} i ON i.id = r.org_id AND i.path >= %s AND i.path < %s"
+            params = [low, high]
+        scored = f"""
+            WITH scored (org_id, {score_cols}) AS (
+                SELECT r.org_id, {", ".join(scores)} FROM {rollup} r {within}
+                WHERE r.kind_id IN ({kinds}) AND r.year IN ({years})
+                GROUP BY r.org_id
+            )"""  # noqa: S608
+        met = " OR ".join(
+            f"(o.kind_id = {ok} AND COALESCE(s.s{i}, 0) >= "
+            f"{sum(1 for (k, _, _) in tests if k == ok)})"
+            for i, ok in enumerate(org_kinds)
         )
-        SELECT SUBSTR(o.path, 1, %s), COUNT(*),
-            COUNT(CASE WHEN met.org_id IS NOT NULL OR req.n IS NULL THEN 1 END)
-        FROM {org} o
-        LEFT JOIN met ON met.org_id = o.id
-        LEFT JOIN req ON req.org_kind = o.kind_id
-        WHERE o.path >= %s AND o.path < %s AND o.active AND o.kind_id IN ({marks})
+        join = "LEFT JOIN scored s ON s.org_id = o.id"
+    else:  # every rule asks for nothing: every org meets them
+        scored, params, met, join = "", [], "1 = 1", ""
+    org_kind_list = ", ".join(str(int(k)) for k in org_kinds)
+    sql = f"""{scored}
+        SELECT SUBSTR(o.path, 1, %s), COUNT(*), COUNT(CASE WHEN {met} THEN 1 END)
+        FROM {org} o {join}
+        WHERE o.path >= %s AND o.path < %s AND o.active AND o.kind_id IN ({org_kind_list})
         GROUP BY 1
     """  # noqa: S608
-    params += [low, high, *org_kinds, *kinds]
-    params += [ops.adapt_datefield_value(first), ops.adapt_datefield_value(last)]
-    params += [width, low, high, *org_kinds]
+    params += [width, low, high]
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

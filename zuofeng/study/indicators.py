@@ -32,6 +32,7 @@ from zuofeng.study.models import (
     Activity,
     ActivityDay,
     ActivityKind,
+    ActivityYear,
     Delivery,
     KindGroup,
 )
@@ -194,6 +195,16 @@ ACTIVITY_DAYS = rollups.register(
         width=ROLLUP_WIDTH,
         keys=("category", "kind_id", "date"),
         sums=(("n", "1"), ("present", "present_count")),
+    )
+)
+ACTIVITY_YEARS = rollups.register(
+    rollups.Rollup(
+        table=ActivityYear._meta.db_table,
+        source=Activity._meta.db_table,
+        path=None,
+        width=None,
+        keys=("org_id", "kind_id", rollups.year_of("date")),
+        sums=rollups.month_counts("date"),
     )
 )
 

@@ -249,6 +249,49 @@ class ActivityDay(models.Model):
         return f"{self.org_path} {self.category} {self.kind_id} {self.date}: {self.n}"
 
 
+class ActivityYear(models.Model):
+    """Activities per org, kind and calendar year, one count per month (m1 … m12) — written only
+    by the database's triggers on the activities (zuofeng.core.rollups). The cadence rules (per
+    org, month, quarter or year) read these rows, one per org, kind and year, instead of the
+    activities. Keyed by the org itself, not its path: a subtree move leaves the rows alone."""
+
+    org = models.ForeignKey(
+        "orgs.Org", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    kind = models.ForeignKey(
+        ActivityKind, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    year = models.SmallIntegerField()
+    m1 = models.IntegerField(default=0)
+    m2 = models.IntegerField(default=0)
+    m3 = models.IntegerField(default=0)
+    m4 = models.IntegerField(default=0)
+    m5 = models.IntegerField(default=0)
+    m6 = models.IntegerField(default=0)
+    m7 = models.IntegerField(default=0)
+    m8 = models.IntegerField(default=0)
+    m9 = models.IntegerField(default=0)
+    m10 = models.IntegerField(default=0)
+    m11 = models.IntegerField(default=0)
+    m12 = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year", "org"], name="activityyear_key")
+        ]
+        indexes = [
+            # Covering: a rule's rows (its kinds, the period's years) read from the index
+            # alone, in org order, without visiting the table.
+            models.Index(
+                fields=["kind", "year", "org", *(f"m{m}" for m in range(1, 13))],
+                name="activityyear_counts_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.kind_id} {self.year}"
+
+
 class CadenceRule(models.Model):
     """At least `minimum` activities of `kind` per calendar `cadence` for orgs of `org_kind`."""
 

@@ -75,13 +75,14 @@ def test_compliance_on_quarter_and_month_edges(district, branches):
 def test_compliance_rate_is_one_statement_and_follows_minimums(
     district, branches, django_assert_num_queries
 ):
-    """The rate counts in the database (the rules, then one statement) and agrees with the
-    detailed evaluation when a rule asks for two a month, or for none."""
+    """The rate counts in the database (the rules, whether the scope holds every org, then one
+    statement) and agrees with the detailed evaluation when a rule asks for two a month, or
+    for none."""
     from zuofeng.study.models import CadenceRule
 
     ind = get("study.cadence_compliance_rate")
     root = district.root.path
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert ind.value(root, P) == 0.5
     CadenceRule.objects.filter(kind__name="主题党日").update(minimum=2)
     assert ind.value(root, P, {"kind": "主题党日"}) == 0.0  # one a month each: both short
