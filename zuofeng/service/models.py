@@ -12,7 +12,7 @@ from zuofeng.core import crypto
 from zuofeng.core.models import LoopRecord
 from zuofeng.orgs.models import Org, subtrees_q
 from zuofeng.service.choices import (
-    DONE_STATES,
+    DONE_ORDER,
     AssignmentRole,
     Channel,
     Kind,
@@ -340,8 +340,8 @@ class ServiceRequest(LoopRecord):
             ),
             models.CheckConstraint(condition=Q(funds__gte=0), name="sreq_funds_not_negative"),
             models.CheckConstraint(
-                condition=Q(state__in=list(DONE_STATES), resolved_date__isnull=False)
-                | (~Q(state__in=list(DONE_STATES)) & Q(resolved_date__isnull=True)),
+                condition=Q(state__in=list(DONE_ORDER), resolved_date__isnull=False)
+                | (~Q(state__in=list(DONE_ORDER)) & Q(resolved_date__isnull=True)),
                 name="sreq_resolved_date_iff_done",
             ),
             models.CheckConstraint(condition=Q(redo_count__lte=1), name="sreq_redo_once"),
