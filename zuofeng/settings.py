@@ -105,6 +105,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 15,
     }
     DATABASES["default"]["TEST"] = {"NAME": env_str("ZUOFENG_TEST_SQLITE", "") or None}
+# PostgreSQL: no JIT compilation. The figures are short aggregations whose estimated cost
+# crosses the JIT threshold at a province, and compiling them took 50–100 ms of each query
+# (docs/decisions.md). Options given in DATABASE_URL follow, and can turn it back on.
+_NO_JIT = "-c jit=off"
 # A streaming replica for indicator and dashboard reads (zuofeng.core.routers); writes and
 # every other read stay on default. Tests mirror it onto default's test database.
 if env_str("DATABASE_REPLICA_URL", ""):
@@ -112,6 +116,10 @@ if env_str("DATABASE_REPLICA_URL", ""):
         env_str("DATABASE_REPLICA_URL", ""), conn_max_age=60
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+for _db in DATABASES.values():
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        _options = _db.setdefault("OPTIONS", {})
+        _options["options"] = f"{_NO_JIT} {_options.get('options', '')}".strip()
 DATABASE_ROUTERS = ["zuofeng.core.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -289,3 +289,14 @@ def test_a_routed_read_reaches_a_real_streaming_replica(clusters, django_db_bloc
             del connections.settings["replica"]
         else:
             connections.settings["replica"] = previous
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit():
+    """The figures' short aggregations are not JIT-compiled (settings: -c jit=off)."""
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
