@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 
 from zuofeng.core import statements
@@ -216,6 +216,51 @@ class RatioIndicator:
 
     def records(self, scope_path, period, filters: Mapping[str, str] = NO_FILTERS) -> QuerySet:
         return self.denominator.records(scope_path, period, filters)
+
+
+@dataclass(frozen=True)
+class ShareIndicator(RatioIndicator):
+    """A ratio whose numerator's records are the denominator's narrowed by `subset`, a
+    condition on the record alone (not on the period): both are counted in one pass over the
+    denominator's rows — one statement with a conditional count, where the plain ratio reads
+    the rows twice. `numerator` still names the part for drill-down and description; a test
+    holds the two ways equal."""
+
+    subset: Q = field(default_factory=Q)
+
+    def _aggregation(self) -> dict:
+        # The order the statement's row comes back in: the part, then the whole. The part is a
+        # sum of ones, not COUNT(id) FILTER: the id is in no index, the tested columns are.
+        one = Case(When(self.subset, then=Value(1)), default=Value(0), output_field=IntegerField())
+        return {"part": Sum(one), "whole": Count("*")}
+
+    def value(self, scope_path, period, filters: Mapping[str, str] = NO_FILTERS) -> Number:
+        part = whole = None
+        if not filters:
+            records = self.denominator.records
+            prepared = statements.statement(
+                self, records, self._aggregation(), Period, len(scope_path), tag="share"
+            )
+            if prepared is not None:
+                part, whole = prepared.run_row(*_range(scope_path), period.start, period.end)
+        if whole is None:
+            found = self.denominator.records(scope_path, period, filters).aggregate(
+                **self._aggregation()
+            )
+            part, whole = found["part"], found["whole"]
+        return round((part or 0) / whole, 4) if whole else None
+
+    def by_child(
+        self, scope_path, width, period, filters: Mapping[str, str] = NO_FILTERS
+    ) -> dict[str, Number]:
+        rows = (
+            self.denominator.records(scope_path, period, filters)
+            .annotate(_p=Substr(self.denominator.path_field, 1, width))
+            .values("_p")
+            .annotate(**self._aggregation())
+            .values_list("_p", "part", "whole")
+        )
+        return {p: (round((part or 0) / whole, 4) if whole else None) for p, part, whole in rows}
 
 
 _REGISTRY: dict[str, Indicator | RatioIndicator] = {}

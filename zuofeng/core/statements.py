@@ -45,6 +45,11 @@ class Statement:
     slots: tuple[tuple[int, str, bool], ...]  # (position, low|high|start|end, as text)
 
     def run(self, low: str, high: str, start: dt.date, end: dt.date):
+        row = self.run_row(low, high, start, end)
+        return row[0] if row else None
+
+    def run_row(self, low: str, high: str, start: dt.date, end: dt.date) -> tuple | None:
+        """The statement's one row: every aggregate, in the order the SQL selects them."""
         values = {"low": low, "high": high, "start": start, "end": end}
         params = list(self.params)
         for position, name, as_text in self.slots:
@@ -53,8 +58,7 @@ class Statement:
         alias = router.db_for_read(self.model)
         with connections[alias].cursor() as cursor:
             cursor.execute(self.sql, params)
-            row = cursor.fetchone()
-        return row[0] if row else None
+            return cursor.fetchone()
 
 
 def _capture(build: Callable[..., QuerySet], args: tuple, aggregation: dict):

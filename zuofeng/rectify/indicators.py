@@ -11,6 +11,7 @@ from zuofeng.core.indicators import (
     IndicatorError,
     Period,
     RatioIndicator,
+    ShareIndicator,
     lookup_filter,
     register,
 )
@@ -109,6 +110,8 @@ found_and_closed = CountIndicator(
     "发现日期在统计期内、且在期末前销号的问题",
     records_fn=lambda p: _found(p).filter(closed_date__lte=p.end),
 )
+# What the on-time rate's numerator asks of the closed problems (ShareIndicator).
+CLOSED_ON_TIME = Q(deadline__isnull=False, closed_date__lte=F("deadline"))
 closed_on_time = CountIndicator(
     "rectify.problems_closed_on_time",
     "按期销号问题数",
@@ -116,7 +119,7 @@ closed_on_time = CountIndicator(
     PATH,
     FILTERS,
     "统计期内销号、且销号日期不晚于整改时限的问题",
-    records_fn=lambda p: _closed(p).filter(deadline__isnull=False, closed_date__lte=F("deadline")),
+    records_fn=lambda p: _closed(p).filter(CLOSED_ON_TIME),
 )
 
 inspections = DistinctCountIndicator(
@@ -209,13 +212,14 @@ register(
         found,
         "统计期内发现的问题中，期末前已销号的比例",
     ),
-    RatioIndicator(
+    ShareIndicator(
         "rectify.on_time_rate",
         "按期销号率",
         "%",
         closed_on_time,
         closed,
         "统计期内销号的问题中，按期销号的比例",
+        subset=CLOSED_ON_TIME,
     ),
 )
 

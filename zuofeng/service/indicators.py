@@ -8,7 +8,7 @@ from zuofeng.core.indicators import (
     CountIndicator,
     DistinctCountIndicator,
     Period,
-    RatioIndicator,
+    ShareIndicator,
     SumIndicator,
     choice_filter,
     lookup_filter,
@@ -22,6 +22,12 @@ FILTERS = {
     "channel": choice_filter("channel", dict(Channel.choices), "channel"),
 }
 PATH = "unit_path"  # the unit's path, copied on the request (zuofeng.core.subtree)
+
+
+# What the rates' numerators ask of their denominators' records (ShareIndicator).
+ON_TIME = Q(resolved_date__lte=F("deadline"))
+SIGNED_ON_TIME = Q(signed_date__lte=F("sign_deadline"))
+SATISFIED = Q(satisfaction__in=list(SATISFIED_VALUES))
 
 
 def _received(p: Period):
@@ -102,9 +108,7 @@ resolved_on_time = CountIndicator(
     PATH,
     FILTERS,
     "办结日期在统计期内、且不晚于办理时限（含批准的延期）的诉求",
-    records_fn=lambda p: _resolved(p).filter(
-        deadline__isnull=False, resolved_date__lte=F("deadline")
-    ),
+    records_fn=lambda p: _resolved(p).filter(deadline__isnull=False).filter(ON_TIME),
 )
 signed = CountIndicator(
     "service.requests_signed",
@@ -122,9 +126,7 @@ signed_on_time = CountIndicator(
     PATH,
     FILTERS,
     "签收日期在统计期内、且不晚于签收时限的诉求",
-    records_fn=lambda p: _signed(p).filter(
-        sign_deadline__isnull=False, signed_date__lte=F("sign_deadline")
-    ),
+    records_fn=lambda p: _signed(p).filter(sign_deadline__isnull=False).filter(SIGNED_ON_TIME),
 )
 rated = CountIndicator(
     "service.requests_rated",
@@ -142,7 +144,7 @@ satisfied = CountIndicator(
     PATH,
     FILTERS,
     "评价日期在统计期内、评价为满意或基本满意的诉求",
-    records_fn=lambda p: _rated(p).filter(satisfaction__in=list(SATISFIED_VALUES)),
+    records_fn=lambda p: _rated(p).filter(SATISFIED),
 )
 
 register(
@@ -156,29 +158,32 @@ register(
     signed_on_time,
     rated,
     satisfied,
-    RatioIndicator(
+    ShareIndicator(
         "service.on_time_rate",
         "诉求按期办结率",
         "%",
         resolved_on_time,
         resolved_with_deadline,
         "统计期内办结的诉求中，按期办结的比例",
+        subset=ON_TIME,
     ),
-    RatioIndicator(
+    ShareIndicator(
         "service.sign_on_time_rate",
         "诉求按时签收率",
         "%",
         signed_on_time,
         signed,
         "统计期内签收的诉求中，按时签收的比例",
+        subset=SIGNED_ON_TIME,
     ),
-    RatioIndicator(
+    ShareIndicator(
         "service.satisfaction_rate",
         "诉求满意率",
         "%",
         satisfied,
         rated,
         "统计期内评价的诉求中，满意和基本满意的比例",
+        subset=SATISFIED,
     ),
     SumIndicator(
         "service.funds_delivered",

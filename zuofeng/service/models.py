@@ -325,7 +325,19 @@ class ServiceRequest(LoopRecord):
             models.Index(fields=["state", "deadline"], name="sreq_state_deadline_idx"),
             models.Index(fields=["resolved_date"], name="sreq_resolved_idx"),
             models.Index(fields=["unit_path", "submitted_date"], name="sreq_path_submitted_idx"),
-            models.Index(fields=["unit_path", "resolved_date"], name="sreq_path_resolved_idx"),
+            # A subtree's requests of a period, with what the service figures test of them
+            # (deadline, kind, funds; sign deadline; satisfaction): counted from the index
+            # alone, never visiting the table's wide rows.
+            models.Index(
+                fields=["unit_path", "resolved_date", "deadline", "kind", "funds"],
+                name="sreq_path_resolved_cover_idx",
+            ),
+            models.Index(
+                fields=["unit_path", "signed_date", "sign_deadline"], name="sreq_path_signed_idx"
+            ),
+            models.Index(
+                fields=["unit_path", "rated_date", "satisfaction"], name="sreq_path_rated_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

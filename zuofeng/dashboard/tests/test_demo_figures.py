@@ -219,3 +219,45 @@ def test_prepared_statements_equal_the_orm_on_every_indicator(demo_db):
         if any(s is not None for s in getattr(ind, "_statements", {}).values())
     }
     assert {"rectify.problems_found", "service.requests_received", "study.sessions"} <= kept
+
+
+def test_rates_counted_in_one_pass_equal_their_parts_counted_apart(demo_db):
+    """A rate whose numerator narrows its denominator's records (ShareIndicator: one pass, a
+    conditional count) equals numerator / denominator counted apart — for the district, a town
+    and a branch, alone and by child, prepared and through the ORM."""
+    import datetime as dt
+
+    from zuofeng.core import indicators as reg
+    from zuofeng.core import statements
+    from zuofeng.orgs.models import SEGMENT
+
+    shares = [i for i in reg.registry().values() if isinstance(i, reg.ShareIndicator)]
+    assert {i.key for i in shares} >= {
+        "service.on_time_rate",
+        "service.sign_on_time_rate",
+        "service.satisfaction_rate",
+        "rectify.on_time_rate",
+    }
+    town = Org.objects.get(code="T01")
+    branch = Org.objects.filter(path__startswith=town.path, depth=3).order_by("path").first()
+    scopes = [Org.objects.get(code="SY").path, town.path, branch.path]
+    periods = [
+        reg.Period(dt.date.fromisoformat(FROM), dt.date.fromisoformat(TO)),
+        reg.Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31)),
+    ]
+    between = 0
+    for share in shares:
+        for path in scopes:
+            for period in periods:
+                num = share.numerator.value(path, period)
+                den = share.denominator.value(path, period)
+                apart = round(num / den, 4) if den else None
+                assert share.value(path, period) == apart, (share.key, path, period)
+                with statements.unprepared():
+                    assert share.value(path, period) == apart, (share.key, path, period)
+                between += apart is not None and 0 < apart < 1
+                width = len(path) + SEGMENT
+                assert share.by_child(path, width, period) == reg.RatioIndicator.by_child(
+                    share, path, width, period
+                ), (share.key, path, period)
+    assert between >= 4  # the demo has rates strictly between 0 and 1 to compare
