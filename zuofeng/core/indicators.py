@@ -120,15 +120,30 @@ class Indicator:
     def by_child(
         self, scope_path: str, width: int, period: Period, filters: Mapping[str, str] = NO_FILTERS
     ) -> dict[str, Number]:
-        """Values per subtree of the scope's children, keyed by the child's path (one query)."""
-        rows = (
-            self.records(scope_path, period, filters)
-            .annotate(_p=Substr(self.path_field, 1, width))
-            .values("_p")
-            .annotate(**self.aggregation())
-            .values_list("_p", "v")
-        )
-        return dict(rows)
+        """Values per subtree of the scope's children, keyed by the child's path (one query;
+        a count without filters as a prepared statement, as `value`)."""
+
+        def grouped(qs: QuerySet) -> QuerySet:
+            return (
+                qs.annotate(_p=Substr(self.path_field, 1, width))
+                .values("_p")
+                .annotate(**self.aggregation())
+                .values_list("_p", "v")
+            )
+
+        if not filters and isinstance(self.aggregation()["v"], Count):
+            prepared = statements.statement(
+                self,
+                self.records,
+                None,
+                Period,
+                len(scope_path),
+                tag=f"by_child:{width - len(scope_path)}",
+                run=lambda qs: list(grouped(qs)),
+            )
+            if prepared is not None:
+                return dict(prepared.run_rows(*_range(scope_path), period.start, period.end))
+        return dict(grouped(self.records(scope_path, period, filters)))
 
     def by_month(
         self, scope_path: str, period: Period, filters: Mapping[str, str] = NO_FILTERS

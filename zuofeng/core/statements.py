@@ -50,6 +50,11 @@ class Statement:
 
     def run_row(self, low: str, high: str, start: dt.date, end: dt.date) -> tuple | None:
         """The statement's one row: every aggregate, in the order the SQL selects them."""
+        rows = self.run_rows(low, high, start, end, many=False)
+        return rows[0] if rows else None
+
+    def run_rows(self, low: str, high: str, start: dt.date, end: dt.date, many=True) -> list:
+        """Every row of the statement (a grouped one: a row per group)."""
         values = {"low": low, "high": high, "start": start, "end": end}
         params = list(self.params)
         for position, name, as_text in self.slots:
@@ -58,12 +63,14 @@ class Statement:
         alias = router.db_for_read(self.model)
         with connections[alias].cursor() as cursor:
             cursor.execute(self.sql, params)
-            return cursor.fetchone()
+            if many:
+                return cursor.fetchall()
+            row = cursor.fetchone()
+            return [row] if row else []
 
 
-def _capture(build: Callable[..., QuerySet], args: tuple, aggregation: dict):
-    """(SQL, parameters, model) that `build(*args).aggregate(...)` would run, without running
-    it; None
+def _capture(build: Callable[..., QuerySet], args: tuple, run: Callable[[QuerySet], object]):
+    """(SQL, parameters, model) that `run(build(*args))` would run, without running it; None
     when building the queryset itself reads the database (its SQL would then depend on data
     that can change, so it must not be kept)."""
     stage = ["build"]
@@ -75,7 +82,7 @@ def _capture(build: Callable[..., QuerySet], args: tuple, aggregation: dict):
         try:
             qs = build(*args)
             stage[0] = "aggregate"
-            qs.aggregate(**aggregation)
+            run(qs)
         except _Captured as captured:
             where, sql, params = captured.args
             return (sql, params, qs.model) if where == "aggregate" else None
@@ -91,16 +98,22 @@ def _slot(a, b, first: dict, second: dict) -> tuple[str, bool] | None:
     return None
 
 
-def prepare(records: Callable[[str, object], QuerySet], aggregation: dict, period_type, width: int):
-    """A Statement for `records(scope_path, period).aggregate(**aggregation)` for scope paths
-    of `width` digits (the subtree is the range [path, path + 1)), or None when the parameters
-    cannot be told apart (see the module's docstring)."""
+def prepare(
+    records: Callable[[str, object], QuerySet],
+    run: Callable[[QuerySet], object],
+    period_type,
+    width: int,
+):
+    """A Statement for `run(records(scope_path, period))` — an aggregate, or the rows of a
+    grouped queryset — for scope paths of `width` digits (the subtree is the range
+    [path, path + 1)), or None when the parameters cannot be told apart (see the module's
+    docstring)."""
     captures, bounds = [], []
     for digits, start, end in _SENTINELS:
         path = (digits * width)[:width]
         low, high = path, f"{int(path) + 1:0{width}d}"
         try:
-            got = _capture(records, (path, period_type(start, end)), aggregation)
+            got = _capture(records, (path, period_type(start, end)), run)
         except Exception:  # the ORM path will run it and report its error
             return None
         if got is None:
@@ -141,11 +154,18 @@ def unprepared() -> Iterator[None]:
 
 
 def statement(
-    owner, records, aggregation: dict, period_type, width: int, tag: str = "value"
+    owner,
+    records,
+    aggregation: dict | None,
+    period_type,
+    width: int,
+    tag: str = "value",
+    run: Callable[[QuerySet], object] | None = None,
 ) -> Statement | None:
     """The prepared statement of `owner` (an indicator; made on first use and kept on it) for
     scope paths of `width` digits — `tag` tells apart several statements of one owner — or None
-    for the ORM path."""
+    for the ORM path. It runs `records(...).aggregate(**aggregation)`, or `run(records(...))`
+    (evaluating a grouped queryset, for instance)."""
     if _off.get():
         return None
     kept = owner.__dict__.get("_statements")
@@ -157,5 +177,10 @@ def statement(
     if key not in kept:
         if any(k[1] != day for k in kept):
             kept.clear()  # another day: yesterday's statements are not needed again
-        kept[key] = prepare(records, aggregation, period_type, width)
+        if run is None:
+
+            def run(qs):
+                return qs.aggregate(**aggregation)
+
+        kept[key] = prepare(records, run, period_type, width)
     return kept[key]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import Substr
 
 from zuofeng.core import rollups, statements
@@ -83,13 +83,31 @@ class ByOrgPath:
     B-tree over every row of the period (measured ~3× slower on SQLite)."""
 
     def by_child(self, scope_path, width, period, filters: Mapping[str, str] = NO_FILTERS):
-        rows = (
-            self.records(scope_path, period, filters)
-            .order_by()
-            .values_list(self.path_field)
-            .annotate(**self.aggregation())
-            .values_list(self.path_field, "v")
-        )
+        def per_path(qs: QuerySet) -> QuerySet:
+            return (
+                qs.order_by()
+                .values_list(self.path_field)
+                .annotate(**self.aggregation())
+                .values_list(self.path_field, "v")
+            )
+
+        prepared = None
+        if not filters and isinstance(self.aggregation()["v"], Count):  # as `value`
+            prepared = statements.statement(
+                self,
+                self.records,
+                None,
+                Period,
+                len(scope_path),
+                tag="per_path",
+                run=lambda qs: list(per_path(qs)),
+            )
+        if prepared is not None:
+            rows = prepared.run_rows(
+                scope_path, subtree_upper(scope_path), period.start, period.end
+            )
+        else:
+            rows = per_path(self.records(scope_path, period, filters))
         out: dict[str, int] = {}
         for path, v in rows:
             out[path[:width]] = out.get(path[:width], 0) + (v or 0)

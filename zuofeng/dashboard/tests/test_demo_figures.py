@@ -192,9 +192,11 @@ def test_monthly_series_grouped_in_one_query_equal_month_by_month(
 
 def test_prepared_statements_equal_the_orm_on_every_indicator(demo_db):
     """Every registered indicator, for the district, a town, a department and a branch over
-    two periods, gives the same value through its prepared statement as through the ORM; and
-    the dashboard's plain counts are in fact prepared."""
+    two periods, gives the same value and the same values by child through its prepared
+    statements as through the ORM; and the dashboard's plain counts are in fact prepared."""
     import datetime as dt
+
+    from zuofeng.orgs.models import SEGMENT
 
     from zuofeng.core import indicators as reg
     from zuofeng.core import statements
@@ -213,6 +215,17 @@ def test_prepared_statements_equal_the_orm_on_every_indicator(demo_db):
                 prepared = ind.value(path, period)
                 with statements.unprepared():
                     assert ind.value(path, period) == prepared, (key, path, period)
+                width = len(path) + SEGMENT
+                prepared = ind.by_child(path, width, period)
+                with statements.unprepared():
+                    assert ind.by_child(path, width, period) == prepared, (key, path, period)
+    grouped = {
+        k
+        for k, ind in registry.items()
+        for (_vendor, _day, _width, tag), s in getattr(ind, "_statements", {}).items()
+        if s is not None and tag != "value"
+    }
+    assert {"rectify.problems_found", "service.requests_received", "study.sessions"} <= grouped
     kept = {
         k
         for k, ind in registry.items()
