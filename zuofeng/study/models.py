@@ -243,7 +243,13 @@ class ActivityDay(models.Model):
                 fields=["org_path", "category", "kind", "date"], name="activityday_key"
             )
         ]
-        indexes = [models.Index(fields=["category", "date"], name="activityday_cat_date_idx")]
+        indexes = [
+            # Covering: a category's figures over a period, per child, from the index alone.
+            models.Index(
+                fields=["category", "date", "org_path", "kind", "n", "present"],
+                name="activityday_cat_date_cover_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.org_path} {self.category} {self.kind_id} {self.date}: {self.n}"
