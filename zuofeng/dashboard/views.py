@@ -100,7 +100,7 @@ def _quick_periods(today: dt.date, choice: periods.Choice) -> list[tuple[str, st
     ]
 
 
-def _heatmap(org: Org, period: reg.Period, active_children: list[Org]):
+def _heatmap(org: Org, period: reg.Period, active_children: list[selectors.Child]):
     try:
         from zuofeng.study.selectors import coverage_matrix
     except ImportError:

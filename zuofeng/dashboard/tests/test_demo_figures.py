@@ -196,10 +196,9 @@ def test_prepared_statements_equal_the_orm_on_every_indicator(demo_db):
     statements as through the ORM; and the dashboard's plain counts are in fact prepared."""
     import datetime as dt
 
-    from zuofeng.orgs.models import SEGMENT
-
     from zuofeng.core import indicators as reg
     from zuofeng.core import statements
+    from zuofeng.orgs.models import SEGMENT
 
     branch = Org.objects.filter(path__startswith=Org.objects.get(code="T01").path, depth=3)
     scopes = [Org.objects.get(code=c).path for c in ("SY", "T01", code("杭州湾上虞经开区"))]
