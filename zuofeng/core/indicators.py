@@ -122,28 +122,35 @@ class Indicator:
     ) -> dict[str, Number]:
         """Values per subtree of the scope's children, keyed by the child's path (one query;
         a count without filters as a prepared statement, as `value`)."""
-
-        def grouped(qs: QuerySet) -> QuerySet:
-            return (
-                qs.annotate(_p=Substr(self.path_field, 1, width))
-                .values("_p")
-                .annotate(**self.aggregation())
-                .values_list("_p", "v")
-            )
-
-        if not filters and isinstance(self.aggregation()["v"], Count):
-            prepared = statements.statement(
-                self,
-                self.records,
-                None,
-                Period,
-                len(scope_path),
-                tag=f"by_child:{width - len(scope_path)}",
-                run=lambda qs: list(grouped(qs)),
-            )
+        if not filters:
+            prepared = self.child_statement(scope_path, width)
             if prepared is not None:
                 return dict(prepared.run_rows(*_range(scope_path), period.start, period.end))
-        return dict(grouped(self.records(scope_path, period, filters)))
+        return dict(self._grouped(self.records(scope_path, period, filters), width))
+
+    def _grouped(self, qs: QuerySet, width: int) -> QuerySet:
+        """(child path, value) rows; the columns are named "_p" and "v"."""
+        return (
+            qs.annotate(_p=Substr(self.path_field, 1, width))
+            .values("_p")
+            .annotate(**self.aggregation())
+            .values_list("_p", "v")
+        )
+
+    def child_statement(self, scope_path: str, width: int) -> statements.Statement | None:
+        """The prepared statement of `by_child` without filters — rows ("_p", "v") — for a
+        count; None for the ORM path."""
+        if not isinstance(self.aggregation()["v"], Count):
+            return None
+        return statements.statement(
+            self,
+            self.records,
+            None,
+            Period,
+            len(scope_path),
+            tag=f"by_child:{width - len(scope_path)}",
+            run=lambda qs: list(self._grouped(qs, width)),
+        )
 
     def by_month(
         self, scope_path: str, period: Period, filters: Mapping[str, str] = NO_FILTERS

@@ -53,13 +53,19 @@ class Statement:
         rows = self.run_rows(low, high, start, end, many=False)
         return rows[0] if rows else None
 
-    def run_rows(self, low: str, high: str, start: dt.date, end: dt.date, many=True) -> list:
-        """Every row of the statement (a grouped one: a row per group)."""
+    def filled(self, low: str, high: str, start: dt.date, end: dt.date) -> list:
+        """The statement's parameters with the scope and period in their slots (for running
+        it, or for nesting its SQL in another statement)."""
         values = {"low": low, "high": high, "start": start, "end": end}
         params = list(self.params)
         for position, name, as_text in self.slots:
             value = values[name]
             params[position] = value.isoformat() if as_text and name in ("start", "end") else value
+        return params
+
+    def run_rows(self, low: str, high: str, start: dt.date, end: dt.date, many=True) -> list:
+        """Every row of the statement (a grouped one: a row per group)."""
+        params = self.filled(low, high, start, end)
         alias = router.db_for_read(self.model)
         with connections[alias].cursor() as cursor:
             cursor.execute(self.sql, params)

@@ -105,9 +105,13 @@ def test_period_edges_are_inclusive(ledger):
 
 def test_by_child_in_one_query(ledger, django_assert_num_queries):
     d = ledger
-    with django_assert_num_queries(2):  # the grouped figure, then the children
+    selectors.by_child(d.root, "rectify.problems_found", Q2)  # its statement is prepared
+    with django_assert_num_queries(1):  # the children joined to the grouped figure
         rows = selectors.by_child(d.root, "rectify.problems_found", Q2)
     assert [(org.code, n) for org, n in rows] == [("DA", 1), ("T", 3), ("U", 1)]
+    with django_assert_num_queries(3):  # with a filter: its source, the figure, the children
+        rows = selectors.by_child(d.root, "rectify.problems_found", Q2, {"source": "信访反映"})
+    assert [(org.code, n) for org, n in rows] == [("DA", 0), ("T", 0), ("U", 1)]
 
 
 def test_a_rate_reuses_the_figures_shown_beside_it(ledger, django_assert_num_queries):
