@@ -15,7 +15,9 @@ from zuofeng.orgs.models import SEGMENT, Org, Person, subtree_q, subtrees_q
 from zuofeng.study import cadence
 from zuofeng.study.choices import Category
 from zuofeng.study.models import (
+    ROLLUP_WIDTH,
     Activity,
+    ActivityDay,
     ActivityKind,
     ChannelItem,
     Delivery,
@@ -113,7 +115,10 @@ def coverage_matrix(
         orgs = list(children(scope_org))
     months = _months(period)
     width = len(scope_org.path) + SEGMENT
-    qs = Activity.objects.filter(
+    # Children no deeper than the per-day rollup's cut (the root's) read its rows, not the
+    # activities: a district's period is a few thousand rollup rows.
+    rolled = width <= ROLLUP_WIDTH
+    qs = (ActivityDay if rolled else Activity).objects.filter(
         subtree_q(scope_org.path, "org_path"),
         date__gte=period.start,
         date__lte=period.end,
@@ -124,7 +129,7 @@ def coverage_matrix(
     rows = (
         qs.annotate(p=Substr("org_path", 1, width), m=month_key("date"))
         .values("p", "m")
-        .annotate(n=Count("pk"))
+        .annotate(n=Sum("n") if rolled else Count("*"))
         .values_list("p", "m", "n")
     )
     found: dict[tuple[str, dt.date], int] = {}

@@ -155,6 +155,11 @@ def test_coverage_matrix_children_by_month(district, django_assert_num_queries):
         [0, 2, 0, 0, 0, 0, 0],
         [0, 0, 0, 0, 0, 0, 1],
     ]
+    # Below the per-day rollup's cut (a town's children) the activities are counted.
+    orgs, months, counts = selectors.coverage_matrix(district.town, P)
+    found = {o.code: row for o, row in zip(orgs, counts, strict=True)}
+    assert found[district.v1.code] == [0, 1, 0, 0, 0, 0, 0]
+    assert found[district.v2.code] == [0, 1, 0, 0, 0, 0, 0]
 
 
 def test_youth_indicators(district):
