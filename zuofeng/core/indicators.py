@@ -103,29 +103,36 @@ class Indicator:
         # would send PostgreSQL to the table for every row instead of an index-only scan.
         return {"v": Count("*")}
 
+    def count_statement(
+        self, scope_path: str, tag: str = "value", run: Callable[[QuerySet], object] | None = None
+    ) -> statements.Statement | None:
+        """The prepared statement (zuofeng.core.statements) of this indicator's records for
+        scopes as deep as `scope_path`: their count, or what `run` reads from them (`tag` names
+        it). None for the ORM path: sums need the ORM's converters, and callers with filters
+        (which look names up) do not ask."""
+        aggregation = self.aggregation()
+        if not isinstance(aggregation["v"], Count):
+            return None
+        return statements.statement(
+            self, self.records, aggregation, Period, len(scope_path), tag=tag, run=run
+        )
+
     def value(
         self, scope_path: str, period: Period, filters: Mapping[str, str] = NO_FILTERS
     ) -> Number:
-        aggregation = self.aggregation()
-        # A count without filters runs as a prepared statement (zuofeng.core.statements);
-        # filters look names up and sums need the ORM's converters: those take the ORM path.
-        if not filters and isinstance(aggregation["v"], Count):
-            prepared = statements.statement(
-                self, self.records, aggregation, Period, len(scope_path)
-            )
-            if prepared is not None:
-                return prepared.run(*_range(scope_path), period.start, period.end)
-        return self.records(scope_path, period, filters).aggregate(**aggregation)["v"]
+        prepared = None if filters else self.count_statement(scope_path)
+        if prepared is not None:
+            return prepared.run(*_range(scope_path), period.start, period.end)
+        return self.records(scope_path, period, filters).aggregate(**self.aggregation())["v"]
 
     def by_child(
         self, scope_path: str, width: int, period: Period, filters: Mapping[str, str] = NO_FILTERS
     ) -> dict[str, Number]:
         """Values per subtree of the scope's children, keyed by the child's path (one query;
         a count without filters as a prepared statement, as `value`)."""
-        if not filters:
-            prepared = self.child_statement(scope_path, width)
-            if prepared is not None:
-                return dict(prepared.run_rows(*_range(scope_path), period.start, period.end))
+        prepared = None if filters else self._grouped_statement(scope_path, width)
+        if prepared is not None:
+            return dict(prepared.run_rows(*_range(scope_path), period.start, period.end))
         return dict(self._grouped(self.records(scope_path, period, filters), width))
 
     def _grouped(self, qs: QuerySet, width: int) -> QuerySet:
@@ -137,20 +144,20 @@ class Indicator:
             .values_list("_p", "v")
         )
 
-    def child_statement(self, scope_path: str, width: int) -> statements.Statement | None:
-        """The prepared statement of `by_child` without filters — rows ("_p", "v") — for a
-        count; None for the ORM path."""
-        if not isinstance(self.aggregation()["v"], Count):
-            return None
-        return statements.statement(
-            self,
-            self.records,
-            None,
-            Period,
-            len(scope_path),
+    def _grouped_statement(self, scope_path: str, width: int) -> statements.Statement | None:
+        return self.count_statement(
+            scope_path,
             tag=f"by_child:{width - len(scope_path)}",
             run=lambda qs: list(self._grouped(qs, width)),
         )
+
+    def child_statement(self, scope_path: str, width: int) -> statements.Statement | None:
+        """The prepared statement of this indicator's figures by child, rows ("_p", "v"), for
+        nesting in another statement (the dashboard joins it to the children); None unless
+        they are the default grouped count — an indicator with its own `by_child` has none."""
+        if type(self).by_child is not Indicator.by_child:
+            return None
+        return self._grouped_statement(scope_path, width)
 
     def by_month(
         self, scope_path: str, period: Period, filters: Mapping[str, str] = NO_FILTERS

@@ -69,6 +69,12 @@ class Child:
 CHILD_FIELDS = ("pk", "code", "name", "short_name", "path", "active", "sort_order")
 
 
+def _child(row: tuple) -> Child:
+    """A Child from a row of CHILD_FIELDS (SQLite gives the flag as 0 or 1)."""
+    pk, code, name, short_name, path, active, sort_order = row
+    return Child(pk, code, name, short_name, path, bool(active), sort_order)
+
+
 @lru_cache(maxsize=8)
 def _children_sql(alias: str) -> str:
     """The SQL of a scope's children, compiled by the ORM once per database: its only
@@ -92,10 +98,7 @@ def children_of(scope: Org) -> list[Child]:
     with connections[alias].cursor() as cursor:
         cursor.execute(_children_sql(alias), [scope.pk])
         rows = cursor.fetchall()
-    return [
-        Child(pk, code, name, short, path, bool(active), order)
-        for pk, code, name, short, path, active, order in rows
-    ]
+    return [_child(row) for row in rows]
 
 
 def by_child(
@@ -125,11 +128,10 @@ def by_child(
 
 def _with_children(indicator, scope: Org, width: int, period: reg.Period):
     """The children and a count's figure for each, in one statement: the children left-joined
-    to the indicator's prepared grouped statement on their path. None when the indicator's
-    figures by child are not the default grouped count (it has its own `by_child`)."""
-    if getattr(type(indicator), "by_child", None) is not reg.Indicator.by_child:
-        return None
-    grouped = indicator.child_statement(scope.path, width)
+    to the indicator's prepared grouped statement on their path. None when the indicator has
+    no such statement (its own `by_child`, a rate, a sum)."""
+    child_statement = getattr(indicator, "child_statement", None)  # rates and rules have none
+    grouped = child_statement(scope.path, width) if child_statement else None
     if grouped is None:
         return None
     alias = router.db_for_read(Org)
@@ -150,10 +152,7 @@ def _with_children(indicator, scope: Org, width: int, period: reg.Period):
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, [*params, scope.pk])
         rows = cursor.fetchall()
-    return [
-        (Child(pk, code, name, short, path, bool(active), order), v or 0)
-        for pk, code, name, short, path, active, order, v in rows
-    ]
+    return [(_child(row[:-1]), row[-1] or 0) for row in rows]
 
 
 def by_month(

@@ -87,7 +87,10 @@ class OrgCompliance:
 
 def _rules(kind=None) -> list[CadenceRule]:
     """The active rules (once per request), narrowed to one activity kind."""
-    rules = memoised(("cadence.rules",), lambda: list(CadenceRule.objects.filter(active=True)))
+    rules = memoised(
+        ("cadence.rules",),
+        lambda: list(CadenceRule.objects.filter(active=True).select_related("kind")),
+    )
     if kind is not None:
         rules = [r for r in rules if r.kind_id == kind.pk]
     return rules
@@ -101,10 +104,7 @@ def evaluate(
     orgs, and their month counts from the per-org yearly rollup (ActivityYear).
     Without `detail` only the first shortfall of each org is kept: enough to tell met from
     missed, which is all a rate needs."""
-    rules = list(CadenceRule.objects.filter(active=True).select_related("kind"))
-    if kind is not None:
-        rules = [r for r in rules if r.kind_id == kind.pk]
-    checks = [(r, units(r.cadence, period)) for r in rules]
+    checks = [(r, units(r.cadence, period)) for r in _rules(kind)]
     checks = [(r, us) for r, us in checks if us]
     if not checks:
         return []
@@ -151,8 +151,8 @@ def met_by_prefix(scope_path: str, period: Period, width: int, kind=None) -> dic
     in one year become one test on that row's month columns (a quarter: m4 + m5 + m6 >= 3);
     each row scores, for every org kind the rules name, 1 when it passes that kind's test; an
     org is met when its rows scored as many passes as its kind has tests. The rules' rows are
-    read from the rollup's covering index, grouped per org, and joined to the orgs of the
-    scope (a hash join at the root, an index probe per org deeper down)."""
+    read from the rollup's covering index and grouped per org — filtered to the scope's orgs
+    unless the scope holds every org — then left-joined to the scope's orgs."""
     from django.db import connections, router
 
     checks = [(r, units(r.cadence, period)) for r in _rules(kind)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
+from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import Substr
 
 from zuofeng.core import rollups, statements
@@ -92,15 +92,9 @@ class ByOrgPath:
             )
 
         prepared = None
-        if not filters and isinstance(self.aggregation()["v"], Count):  # as `value`
-            prepared = statements.statement(
-                self,
-                self.records,
-                None,
-                Period,
-                len(scope_path),
-                tag="per_path",
-                run=lambda qs: list(per_path(qs)),
+        if not filters:  # a count as a prepared statement, as `value`
+            prepared = self.count_statement(
+                scope_path, tag="per_path", run=lambda qs: list(per_path(qs))
             )
         if prepared is not None:
             rows = prepared.run_rows(

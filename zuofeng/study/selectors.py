@@ -106,12 +106,14 @@ def coverage_matrix(
     scope_org: Org,
     period: Period,
     kind: ActivityKind | None = None,
-    orgs: list[Org] | None = None,
-) -> tuple[list[Org], list[dt.date], list[list[int]]]:
+    orgs: list | None = None,
+) -> tuple[list, list[dt.date], list[list[int]]]:
     """The heatmap of the scope's children × calendar months: `counts[i][j]` is the number of
     study activities held in the subtree of `orgs[i]` in `months[j]` (the first day of each
     month the period touches, clipped to the period). One grouped query for the counts."""
-    if orgs is None:  # the caller may pass the active children it has already read
+    # The caller may pass the active children it has already read (orgs, or the dashboard's
+    # Child rows: their path and names are used).
+    if orgs is None:
         orgs = list(children(scope_org))
     months = _months(period)
     width = len(scope_org.path) + SEGMENT
